@@ -276,8 +276,8 @@ impl StoreError {
         match self {
             StoreError::Busy(_) => true,
             StoreError::TransactionCanceled { reasons } => {
-                reasons.iter().any(|r| *r == CancelReason::Conflict)
-                    && !reasons.iter().any(|r| *r == CancelReason::ConditionFailed)
+                reasons.contains(&CancelReason::Conflict)
+                    && !reasons.contains(&CancelReason::ConditionFailed)
             }
             _ => false,
         }
@@ -340,12 +340,12 @@ pub fn validate_transaction(ops: &[WriteOp]) -> StoreResult<()> {
     }
     let mut seen = std::collections::BTreeSet::new();
     for op in ops {
-        if let WriteOp::Put { item, .. } = op {
-            if Key::of(item).is_none() {
-                return Err(StoreError::Invalid(
-                    "a put item needs string pk and sk".into(),
-                ));
-            }
+        if let WriteOp::Put { item, .. } = op
+            && Key::of(item).is_none()
+        {
+            return Err(StoreError::Invalid(
+                "a put item needs string pk and sk".into(),
+            ));
         }
         let key = op.key();
         if !seen.insert(key.clone()) {
