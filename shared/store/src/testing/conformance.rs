@@ -18,7 +18,8 @@ use crate::{
 };
 
 /// Runs every conformance check against `store`, which must be empty. Panics on the first
-/// behaviour that differs from the `ItemStore` contract.
+/// behaviour that differs from the `ItemStore` contract. Runs inside a tokio runtime: the
+/// concurrency checks spawn tasks (use a multi-threaded one to make them race for real).
 pub async fn conformance(store: Arc<dyn ItemStore>) {
     let s = store.as_ref();
     round_trip(s).await;
@@ -77,11 +78,13 @@ async fn put_one(store: &dyn ItemStore, item: &Item) {
 }
 
 async fn get(store: &dyn ItemStore, key: &Key) -> Option<Item> {
-    store.get(key).await.expect("get succeeds")
+    let result = store.get(key).await;
+    result.unwrap_or_else(|e| panic!("get {key} failed: {e}"))
 }
 
 async fn query(store: &dyn ItemStore, q: Query) -> Vec<Item> {
-    store.query(&q).await.expect("query succeeds")
+    let result = store.query(&q).await;
+    result.unwrap_or_else(|e| panic!("{q:?} failed: {e}"))
 }
 
 /// Index queries are eventually consistent: waits up to 5 s for the expected result.
