@@ -1,0 +1,101 @@
+//! SDK errors become [`StoreError`] meanings here, so that no `SdkError` leaves the crate.
+//!
+//! The decision is made on the error *code* DynamoDB sends, which is the same for every
+//! operation (`ConditionalCheckFailedException` is one code whether PutItem or DeleteItem
+//! raised it); only a cancelled transaction needs its typed form, for the reasons it carries.
+
+use std::fmt;
+
+use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use clusto_store::{CancelReason, StoreError};
+
+/// Codes of "slow down" answers: the request may succeed if retried later. The SDK has
+/// already retried these a few times before they reach us.
+const BUSY_CODES: [&str; 5] = [
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TransactionInProgressException",
+    "LimitExceededException",
+];
+
+/// What this backend puts inside [`StoreError::Backend`]: a message only, with the SDK's
+/// whole error chain rendered into it, so no SDK type is reachable through `source()`.
+#[derive(Debug)]
+pub(crate) struct DynamoError(String);
+
+impl fmt::Display for DynamoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DynamoError {}
+
+/// A [`StoreError::Backend`] with a message.
+pub(crate) fn backend(message: impl Into<String>) -> StoreError {
+    StoreError::backend(DynamoError(message.into()))
+}
+
+/// A request this crate built was incomplete: a bug here, not in the caller.
+pub(crate) fn build_error(e: BuildError) -> StoreError {
+    backend(format!("building a DynamoDB request: {e}"))
+}
+
+/// The meaning of a failed call to `operation` (a DynamoDB API name, for messages).
+pub(crate) fn from_sdk<E, R>(operation: &str, err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    let code = err.code().map(str::to_owned);
+    let message = err.message().unwrap_or_default().to_owned();
+    match code.as_deref() {
+        Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
+        Some(c) if BUSY_CODES.contains(&c) => {
+            StoreError::Busy(format!("DynamoDB {operation}: {c}: {message}"))
+        }
+        // DynamoDB refused the request itself (an item over 400 KB, an empty key value, a
+        // number where a key needs a string): the caller asked for something impossible.
+        Some("ValidationException") => StoreError::Invalid(format!(
+            "DynamoDB {operation} rejected the request: {message}"
+        )),
+        _ => backend(format!(
+            "DynamoDB {operation} failed: {}",
+            DisplayErrorContext(&err)
+        )),
+    }
+}
+
+/// One entry of a `TransactionCanceledException`'s `CancellationReasons`.
+pub(crate) fn cancel_reason(code: Option<&str>) -> CancelReason {
+    match code {
+        None | Some("None") => CancelReason::None,
+        Some("ConditionalCheckFailed") => CancelReason::ConditionFailed,
+        Some("TransactionConflict") => CancelReason::Conflict,
+        Some(other) => CancelReason::Other(other.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancellation_codes_map_to_reasons() {
+        assert_eq!(cancel_reason(None), CancelReason::None);
+        assert_eq!(cancel_reason(Some("None")), CancelReason::None);
+        assert_eq!(
+            cancel_reason(Some("ConditionalCheckFailed")),
+            CancelReason::ConditionFailed
+        );
+        assert_eq!(
+            cancel_reason(Some("TransactionConflict")),
+            CancelReason::Conflict
+        );
+        assert_eq!(
+            cancel_reason(Some("ThrottlingError")),
+            CancelReason::Other("ThrottlingError".into())
+        );
+    }
+}
