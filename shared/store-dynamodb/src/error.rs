@@ -79,7 +79,53 @@ pub(crate) fn cancel_reason(code: Option<&str>) -> CancelReason {
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::operation::put_item::PutItemError;
+
     use super::*;
+
+    /// What the SDK hands back when DynamoDB answers with an error `code`.
+    fn service_error(code: &str) -> SdkError<PutItemError, ()> {
+        let meta = ErrorMetadata::builder()
+            .code(code)
+            .message("the message")
+            .build();
+        SdkError::service_error(PutItemError::generic(meta), ())
+    }
+
+    #[test]
+    fn error_codes_map_to_meanings() {
+        let e = from_sdk("PutItem", service_error("ConditionalCheckFailedException"));
+        assert!(matches!(e, StoreError::ConditionFailed), "{e:?}");
+        for busy in BUSY_CODES {
+            let e = from_sdk("PutItem", service_error(busy));
+            assert!(
+                matches!(&e, StoreError::Busy(m) if m.contains(busy)),
+                "{e:?}"
+            );
+            assert!(e.is_transient());
+        }
+        let e = from_sdk("PutItem", service_error("ValidationException"));
+        assert!(
+            matches!(&e, StoreError::Invalid(m) if m.contains("the message")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn other_errors_are_backend_errors_with_the_operation_and_no_sdk_source() {
+        let e = from_sdk("PutItem", service_error("ResourceNotFoundException"));
+        assert!(matches!(e, StoreError::Backend(_)), "{e:?}");
+        assert!(e.to_string().contains("PutItem"), "{e}");
+        let source = std::error::Error::source(&e).expect("the backend error");
+        assert!(source.is::<DynamoError>());
+        assert!(source.source().is_none());
+        let e = from_sdk(
+            "GetItem",
+            SdkError::<PutItemError, ()>::timeout_error("slow"),
+        );
+        assert!(matches!(e, StoreError::Backend(_)), "{e:?}");
+    }
 
     #[test]
     fn cancellation_codes_map_to_reasons() {

@@ -20,6 +20,9 @@ use crate::DynamoStore;
 /// and credentials default to `us-east-1` and `test`/`test` when `AWS_REGION` and
 /// `AWS_ACCESS_KEY_ID` are unset, which is what local endpoints accept.
 ///
+/// Nothing deletes the table for you: call [`DynamoStore::delete_table`] at the end of the
+/// test. Against moto, tables a failed test leaves behind go away with the server.
+///
 /// # Panics
 /// If `AWS_ENDPOINT_URL_DYNAMODB` is unset, or the table cannot be created.
 pub async fn fresh_table() -> DynamoStore {

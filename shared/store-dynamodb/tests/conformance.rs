@@ -4,7 +4,7 @@
 //!
 //! Every test needs `AWS_ENDPOINT_URL_DYNAMODB`, so all are `#[ignore]`d: plain
 //! `cargo test` skips them, and `scripts/test` starts moto and runs them with
-//! `--include-ignored`. Each test gets a table of its own.
+//! `--include-ignored`. Each test gets a table of its own and deletes it when it passes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -125,6 +125,45 @@ async fn create_table_if_missing_is_idempotent_and_follows_the_schema() {
     store.delete_table().await.unwrap();
 }
 
+#[tokio::test]
+#[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
+async fn an_existing_table_with_another_schema_is_refused() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    // GIVEN a table keyed on `pk` alone, without the GSIs
+    let ours = fresh_table().await;
+    let name = format!("{}-other", ours.table());
+    ours.client()
+        .create_table()
+        .table_name(&name)
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    // WHEN a store is pointed at it THEN it refuses to use it
+    let other = DynamoStore::new(ours.client().clone(), name);
+    let err = other.create_table_if_missing().await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    assert!(err.to_string().contains("does not match"), "{err}");
+    other.delete_table().await.unwrap();
+    ours.delete_table().await.unwrap();
+}
+
 // ---- single writes ----------------------------------------------------------------------
 
 #[tokio::test]
@@ -149,6 +188,7 @@ async fn items_round_trip_with_reserved_word_attributes() {
         Some(it)
     );
     assert_eq!(store.get(&Key::new("E#web1", "nope")).await.unwrap(), None);
+    store.delete_table().await.unwrap();
 }
 
 #[tokio::test]
@@ -208,6 +248,7 @@ async fn write_conditions_hold_or_fail_with_condition_failed() {
     let err = store.write(delete(Condition::Exists)).await.unwrap_err();
     assert!(matches!(err, StoreError::ConditionFailed), "{err:?}");
     assert_eq!(store.get(&key).await.unwrap(), None);
+    store.delete_table().await.unwrap();
 }
 
 #[tokio::test]
@@ -231,6 +272,7 @@ async fn malformed_requests_are_invalid() {
     let huge = item("a", "b", &[("blob", "x".repeat(410_000).into())]);
     let err = store.write(put(huge, Condition::None)).await.unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+    store.delete_table().await.unwrap();
 }
 
 // ---- transactions -----------------------------------------------------------------------
@@ -276,6 +318,7 @@ async fn a_cancelled_transaction_reports_a_reason_per_operation_and_writes_nothi
     assert!(!err.is_transient());
     assert_eq!(store.get(&Key::new("E#b", "META")).await.unwrap(), None);
     assert!(store.get(&Key::new("E#c", "META")).await.unwrap().is_some());
+    store.delete_table().await.unwrap();
 }
 
 #[tokio::test]
@@ -306,6 +349,7 @@ async fn a_transaction_writes_everything_and_an_unconditional_check_passes() {
         .unwrap();
     assert_eq!(written.len(), MAX_TRANSACTION_OPS - 2);
     assert_eq!(store.get(&Key::new("E#old", "META")).await.unwrap(), None);
+    store.delete_table().await.unwrap();
 }
 
 #[tokio::test]
@@ -334,6 +378,7 @@ async fn oversized_or_duplicate_transactions_are_invalid_before_any_call() {
         store.transact(twice).await,
         Err(StoreError::Invalid(_))
     ));
+    store.delete_table().await.unwrap();
 }
 
 // ---- reads ------------------------------------------------------------------------------
@@ -371,6 +416,7 @@ async fn a_query_over_1_mb_follows_every_page_in_order() {
     // THEN every item comes back, in sort-key order
     assert_eq!(all.len(), 7);
     assert_eq!(a, big);
+    store.delete_table().await.unwrap();
 }
 
 #[tokio::test]
@@ -412,6 +458,7 @@ async fn index_queries_use_the_index_keys() {
             .unwrap()
             .is_empty()
     );
+    store.delete_table().await.unwrap();
 }
 
 #[tokio::test]
@@ -429,6 +476,7 @@ async fn batch_get_reads_more_than_100_keys_and_skips_missing_and_repeated_ones(
     found.sort();
     assert_eq!(found, items);
     assert!(store.batch_get(&[]).await.unwrap().is_empty());
+    store.delete_table().await.unwrap();
 }
 
 #[tokio::test]
@@ -456,6 +504,7 @@ async fn foreign_attribute_types_are_a_backend_error() {
         assert!(matches!(err, StoreError::Backend(_)), "{err:?}");
         assert!(err.to_string().contains(attr), "{err}");
     }
+    store.delete_table().await.unwrap();
 }
 
 #[tokio::test]
@@ -497,4 +546,5 @@ async fn increment_counts_from_start_and_is_atomic() {
         assert!(seen.insert(t.await.unwrap()));
     }
     assert_eq!(seen, (101..=120).collect());
+    store.delete_table().await.unwrap();
 }
