@@ -1,0 +1,124 @@
+//! Test support for the model suite: one set of behaviour tests, run on both backends.
+//!
+//! Each test file defines `async fn name(store: Arc<dyn ItemStore>)` tests and lists them in
+//! `on_both_backends!`, which makes a `embedded::name` test (an in-memory redb store) and a
+//! `dynamodb::name` test (a fresh table at `AWS_ENDPOINT_URL_DYNAMODB`; ignored unless run
+//! with `--include-ignored`, as `scripts/test` does after starting moto).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use clusto_model::{AttrValue, AttrWrite, Clusto, NewValue, WriteMode, drivers};
+use clusto_store::{Index, Item, ItemStore, Key, Query};
+
+/// A fresh in-memory embedded store.
+pub async fn embedded() -> Arc<dyn ItemStore> {
+    Arc::new(clusto_store_embedded::EmbeddedStore::memory().expect("in-memory redb"))
+}
+
+/// A store on a fresh DynamoDB table.
+pub async fn dynamodb() -> Arc<dyn ItemStore> {
+    Arc::new(clusto_store_dynamodb::testing::fresh_table().await)
+}
+
+/// Generates `embedded::<test>` and `dynamodb::<test>` for each listed test function.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::common::embedded().await).await
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
+                async fn $name() {
+                    super::$name(super::common::dynamodb().await).await
+                }
+            )*
+        }
+    };
+}
+
+/// A model on `store`, initialised (clustometa exists).
+pub async fn clusto(store: Arc<dyn ItemStore>) -> Clusto {
+    let c = Clusto::new(store);
+    c.init().await.expect("init");
+    c
+}
+
+/// Creates entities of a driver.
+pub async fn create(c: &Clusto, driver: &str, names: &[&str]) {
+    let d = drivers::registered(driver).expect("registered driver");
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    c.create(d, &names, &[]).await.expect("create");
+}
+
+/// Names as owned strings.
+pub fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|n| n.to_string()).collect()
+}
+
+/// Compact forms of references.
+pub fn compact(refs: &[clusto_model::EntityRef]) -> Vec<String> {
+    refs.iter().map(|r| r.compact()).collect()
+}
+
+/// An add or set of a plain value.
+pub fn write(
+    mode: WriteMode,
+    key: &str,
+    subkey: Option<&str>,
+    number: Option<i64>,
+    value: AttrValue,
+) -> AttrWrite {
+    AttrWrite {
+        mode,
+        key: key.into(),
+        subkey: subkey.map(Into::into),
+        number,
+        value: NewValue::Plain(value),
+    }
+}
+
+/// A string value.
+pub fn s(v: &str) -> AttrValue {
+    AttrValue::Str(v.into())
+}
+
+/// Every item of the table, keyed, for before/after comparisons. Reads each partition the
+/// test knows about plus the GSIs' partitions of every driver and the given keys.
+pub async fn snapshot(
+    store: &Arc<dyn ItemStore>,
+    entities: &[&str],
+    attr_keys: &[&str],
+) -> BTreeMap<Key, Item> {
+    let mut out = BTreeMap::new();
+    let mut queries: Vec<Query> = entities
+        .iter()
+        .map(|e| Query::partition(Index::Table, format!("E#{e}")))
+        .collect();
+    queries.extend(
+        drivers::DRIVERS
+            .iter()
+            .map(|d| Query::partition(Index::ByDriver, format!("D#{}", d.name))),
+    );
+    queries.extend(
+        attr_keys
+            .iter()
+            .map(|k| Query::partition(Index::ByKey, format!("K#{k}"))),
+    );
+    for q in queries {
+        for item in store.query(&q).await.expect("query") {
+            out.insert(Key::of(&item).expect("keyed item"), item);
+        }
+    }
+    out
+}
