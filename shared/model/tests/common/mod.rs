@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use clusto_model::{AttrValue, AttrWrite, Clusto, NewValue, WriteMode, drivers};
+use clusto_model::{
+    AttrFilter, AttrValue, AttrWrite, Attribute, Clusto, ModelResult, NewValue, WriteMode, drivers,
+};
 use clusto_store::{Index, Item, ItemStore, Key, Query};
 
 /// A fresh in-memory embedded store.
@@ -121,4 +123,103 @@ pub async fn snapshot(
         }
     }
     out
+}
+
+// ---- helpers of the behaviour suite (entities, attributes, containment, resources) ----
+
+/// An int value.
+pub fn int(n: i64) -> AttrValue {
+    AttrValue::Int(n)
+}
+
+/// An attribute as `attrs()` returns it.
+pub fn attr(key: &str, subkey: Option<&str>, number: Option<i64>, value: AttrValue) -> Attribute {
+    Attribute {
+        key: key.into(),
+        subkey: subkey.map(Into::into),
+        number,
+        value,
+    }
+}
+
+/// A relation value pointing at the existing entity `name`.
+pub async fn rel(c: &Clusto, name: &str) -> AttrValue {
+    let e = c.get(name, None).await.expect("relation target");
+    AttrValue::Relation(e.reference().clone())
+}
+
+/// Adds one plain attribute.
+pub async fn add(
+    c: &Clusto,
+    name: &str,
+    key: &str,
+    subkey: Option<&str>,
+    number: Option<i64>,
+    value: AttrValue,
+) {
+    c.write_attrs(
+        name,
+        None,
+        &[write(WriteMode::Add, key, subkey, number, value)],
+    )
+    .await
+    .expect("add_attr");
+}
+
+/// Sets one plain attribute.
+pub async fn set(
+    c: &Clusto,
+    name: &str,
+    key: &str,
+    subkey: Option<&str>,
+    number: Option<i64>,
+    value: AttrValue,
+) {
+    c.write_attrs(
+        name,
+        None,
+        &[write(WriteMode::Set, key, subkey, number, value)],
+    )
+    .await
+    .expect("set_attr");
+}
+
+/// An attribute filter; `None` fields match anything.
+pub fn filter(
+    key: Option<&str>,
+    subkey: Option<&str>,
+    number: Option<i64>,
+    value: Option<&str>,
+) -> AttrFilter {
+    AttrFilter {
+        key: key.map(Into::into),
+        subkey: subkey.map(Into::into),
+        number,
+        value: value.map(Into::into),
+    }
+}
+
+/// The attributes of `name` matching `f`.
+pub async fn attrs_of(c: &Clusto, name: &str, f: AttrFilter) -> Vec<Attribute> {
+    c.attrs(name, None, &f).await.expect("attrs")
+}
+
+/// The visible attributes of `name` (no filter).
+pub async fn visible(c: &Clusto, name: &str) -> Vec<Attribute> {
+    attrs_of(c, name, AttrFilter::default()).await
+}
+
+/// Compact names of the contents of `name`.
+pub async fn contents_of(c: &Clusto, name: &str) -> Vec<String> {
+    compact(&c.get(name, None).await.expect("container").contents())
+}
+
+/// Compact names of the parents of `name`.
+pub async fn parents_of(c: &Clusto, name: &str) -> Vec<String> {
+    compact(&c.get(name, None).await.expect("entity").parents())
+}
+
+/// The error text of a result that must be an error.
+pub fn err_text<T: std::fmt::Debug>(r: ModelResult<T>) -> String {
+    r.expect_err("an error").to_string()
 }
