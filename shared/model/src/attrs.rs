@@ -256,7 +256,8 @@ impl Clusto {
         let mut targets: BTreeMap<String, EntityRef> = BTreeMap::new();
         for w in writes {
             check_key(&w.key)?;
-            if let Some(sub) = &w.subkey {
+            // clusto checks a subkey only when it is non-empty: `''` is a stored subkey.
+            if let Some(sub) = w.subkey.as_deref().filter(|s| !s.is_empty()) {
                 check_key(sub)?;
             }
             match &w.value {
