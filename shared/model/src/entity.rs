@@ -158,7 +158,8 @@ pub struct Created {
     pub existing: Vec<EntityRef>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Locks a mutex, ignoring poisoning (the data is plain values).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -273,7 +274,10 @@ impl Clusto {
     /// Loads many entities concurrently (at most [`READ_CONCURRENCY`] reads at once),
     /// keeping the order and repeats of `names`; `None` for missing ones.
     pub async fn load_many(&self, names: &[String]) -> ModelResult<Vec<Option<Entity>>> {
-        stream::iter(names.iter().map(|n| self.load(n)))
+        // The futures are collected first: a stream over a borrowing closure makes the
+        // caller's future fail the `Send` check that axum handlers need (rustc #102211).
+        let loads: Vec<_> = names.iter().map(|n| self.load(n)).collect();
+        stream::iter(loads)
             .buffered(READ_CONCURRENCY)
             .try_collect()
             .await
@@ -338,13 +342,18 @@ impl Clusto {
 
     /// Every entity of the given drivers (exact), one `by-driver` Query per driver.
     pub(crate) async fn by_drivers(&self, list: &[&Driver]) -> ModelResult<Vec<EntityRef>> {
-        let per_driver: Vec<Vec<Item>> = stream::iter(list.iter().map(|d| async move {
-            let query = Query::partition(Index::ByDriver, items::driver_partition(d.name));
-            self.store.query(&query).await
-        }))
-        .buffer_unordered(READ_CONCURRENCY)
-        .try_collect()
-        .await?;
+        // Collected first for the same `Send` reason as in `load_many`.
+        let queries: Vec<_> = list
+            .iter()
+            .map(|d| {
+                let query = Query::partition(Index::ByDriver, items::driver_partition(d.name));
+                async move { self.store.query(&query).await }
+            })
+            .collect();
+        let per_driver: Vec<Vec<Item>> = stream::iter(queries)
+            .buffer_unordered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
         per_driver
             .iter()
             .flatten()

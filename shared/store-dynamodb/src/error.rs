@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use clusto_store::{CancelReason, StoreError};
 
@@ -43,18 +44,26 @@ pub(crate) fn build_error(e: BuildError) -> StoreError {
 }
 
 /// The meaning of a failed call to `operation` (a DynamoDB API name, for messages).
-pub(crate) fn from_sdk<E, R>(operation: &str, err: SdkError<E, R>) -> StoreError
+pub(crate) fn from_sdk<E>(operation: &str, err: SdkError<E, HttpResponse>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
 {
     let code = err.code().map(str::to_owned);
     let message = err.message().unwrap_or_default().to_owned();
+    let server_error = err
+        .raw_response()
+        .is_some_and(|r| r.status().is_server_error());
     match code.as_deref() {
         Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
         Some(c) if BUSY_CODES.contains(&c) => {
             StoreError::Busy(format!("DynamoDB {operation}: {c}: {message}"))
         }
+        // A 5xx (InternalServerError, ServiceUnavailable) is the service's own failure and
+        // may succeed when retried; the SDK has already retried it a few times.
+        _ if server_error => StoreError::Busy(format!(
+            "DynamoDB {operation}: server error: {}",
+            DisplayErrorContext(&err)
+        )),
         // DynamoDB refused the request itself (an item over 400 KB, an empty key value, a
         // number where a key needs a string): the caller asked for something impossible.
         Some("ValidationException") => StoreError::Invalid(format!(

@@ -49,6 +49,12 @@ pub async fn fresh_table() -> DynamoStore {
     store
 }
 
+/// A second, independent store (its own SDK client and connections) on the same table as
+/// `store`: what two processes sharing one table look like.
+pub async fn another_client(store: &DynamoStore) -> DynamoStore {
+    DynamoStore::new(client().await, store.table())
+}
+
 /// A client from the environment, with local-endpoint defaults.
 ///
 /// Built per call on purpose, not cached in a static: each `#[tokio::test]` has its own

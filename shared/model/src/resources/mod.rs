@@ -13,12 +13,13 @@
 //! object already holds (quirk 39), guarded by the object's version.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
-use clusto_store::{Condition, Index, Query, Value, WriteOp};
+use clusto_store::{Condition, Index, Query, StoreError, Value, WriteOp};
 
 use crate::attrs::{delete_row_ops, parse_int, put_row_ops};
 use crate::drivers::{Driver, ManagerKind};
-use crate::entity::{Entity, property_rows};
+use crate::entity::{Entity, lock, property_rows};
 use crate::items::{self, Claim, Meta, Row};
 use crate::retry::retry;
 use crate::value::AttrValue;
@@ -127,15 +128,27 @@ fn claim_value(v: &AttrValue) -> Value {
 }
 
 impl Clusto {
-    /// The next value of a manager's sequence (starting at its `next` property).
-    async fn next_in_sequence(&self, manager: &Entity) -> ModelResult<i64> {
+    /// The sequence number this allocation holds: reserved from the manager's atomic
+    /// counter (starting at its `next` property) on first use, then kept across retries so
+    /// a lost race does not burn numbers. Cleared when the number's name turned out taken.
+    async fn reserve(&self, manager: &Entity, slot: &Mutex<Option<i64>>) -> ModelResult<i64> {
+        if let Some(n) = *lock(slot) {
+            return Ok(n);
+        }
         let start = int_of(manager, "next")?.unwrap_or(0);
         let attr = format!("n{}", manager.reference().id);
         let new = self
             .store
             .increment(&items::next_key(manager.name()), &attr, start, 1)
             .await?;
+        *lock(slot) = Some(new - 1);
         Ok(new - 1)
+    }
+
+    /// Whether someone holds the resource `value` under `attr`.
+    async fn claimed(&self, attr: &str, value: &AttrValue) -> ModelResult<bool> {
+        let key = items::claim_key(attr, &claim_value(value));
+        Ok(self.store.get(&key).await?.is_some())
     }
 
     /// Picks a free IP address: the first free one in scan order on the first attempt,
@@ -221,14 +234,14 @@ impl Clusto {
         resource: Option<&str>,
     ) -> ModelResult<Allocated> {
         let attr = kind.attr();
+        let slot = &Mutex::new(None);
         retry(|attempt| async move {
             let (m, t) =
                 futures::try_join!(self.get(manager, manager_driver), self.get(object, None))?;
             let value = match resource {
                 Some(r) => {
                     let v = normalise(kind, &m, r)?;
-                    let claim = items::claim_key(attr, &claim_value(&v));
-                    if self.store.get(&claim).await?.is_some() {
+                    if self.claimed(attr, &v).await? {
                         return Err(ModelError::Conflict(
                             "Requested resource is not available.".into(),
                         ));
@@ -237,19 +250,24 @@ impl Clusto {
                 }
                 None => match kind {
                     ManagerKind::Ip => self.pick_ip(&m, attempt).await?,
-                    ManagerKind::Name => {
-                        AttrValue::Str(format_name(&m, self.next_in_sequence(&m).await?)?)
-                    }
-                    ManagerKind::Num => {
-                        let n = self.next_in_sequence(&m).await?;
-                        if let Some(max) = int_of(&m, "maxnum")? {
-                            if n > max {
+                    ManagerKind::Name | ManagerKind::Num => {
+                        let n = self.reserve(&m, slot).await?;
+                        let v = if kind == ManagerKind::Name {
+                            AttrValue::Str(format_name(&m, n)?)
+                        } else {
+                            if let Some(max) = int_of(&m, "maxnum")?.filter(|max| n > *max) {
                                 return Err(ModelError::Conflict(format!(
                                     "Out of numbers. Max of {max} reached."
                                 )));
                             }
+                            AttrValue::Int(n)
+                        };
+                        if self.claimed(attr, &v).await? {
+                            // Someone took this one explicitly: move on to the next number.
+                            *lock(slot) = None;
+                            return Err(StoreError::ConditionFailed.into());
                         }
-                        AttrValue::Int(n)
+                        v
                     }
                     ManagerKind::Base | ManagerKind::EntityName => {
                         return Err(ModelError::Conflict(format!(
@@ -344,11 +362,12 @@ impl Clusto {
         if let Some(name) = resource {
             crate::entity::check_name(name)?;
         }
-        retry(|_| async move {
+        let slot = Mutex::new(None);
+        retry(|_| async {
             let m = self.get(manager, None).await?;
             let name = match resource {
                 Some(r) => r.to_owned(),
-                None => format_name(&m, self.next_in_sequence(&m).await?)?,
+                None => format_name(&m, self.reserve(&m, &slot).await?)?,
             };
             if self.store.get(&items::meta_key(&name)).await?.is_some() {
                 if resource.is_some() {
@@ -356,7 +375,9 @@ impl Clusto {
                         "Driver with the name {name} already exists."
                     )));
                 }
-                return Err(ModelError::Store(clusto_store::StoreError::ConditionFailed));
+                // Taken by someone else: move on to the next number.
+                *lock(&slot) = None;
+                return Err(StoreError::ConditionFailed.into());
             }
             let meta = Meta::new(&name, driver, ids::new_id());
             let mut ops = vec![meta.put_if_version(None), m.part.meta.check_exists()];
