@@ -79,10 +79,11 @@ fn check_rule(a: &EntityRef, b: &EntityRef, parents: &[EntityRef]) -> ModelResul
         }
         ContainerRule::ExclusivePool | ContainerRule::Pool => {}
     }
-    if a.driver.is_pool() {
-        if let Some(x) = pools.iter().find(|p| p.driver.name == "exclusive_pool") {
-            return conflict(format!("{} is in ExclusivePool {}", b.repr(), x.repr()));
-        }
+    if let Some(x) = pools
+        .iter()
+        .find(|p| a.driver.is_pool() && p.driver.name == "exclusive_pool")
+    {
+        return conflict(format!("{} is in ExclusivePool {}", b.repr(), x.repr()));
     }
     Ok(())
 }

@@ -178,6 +178,17 @@ pub(crate) fn check_name(name: &str) -> ModelResult<()> {
     Ok(())
 }
 
+/// [`ModelError::WrongDriver`] unless the entity is an instance of `wanted` (if given).
+fn check_is_a(entity: &EntityRef, wanted: Option<&Driver>) -> ModelResult<()> {
+    match wanted {
+        Some(d) if !entity.driver.is_a(d.name) => Err(ModelError::WrongDriver {
+            name: entity.name.clone(),
+            driver: d.name.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// A registered driver by name, or [`ModelError::UnknownDriver`].
 pub fn driver(name: &str) -> ModelResult<&'static Driver> {
     drivers::registered(name).ok_or_else(|| ModelError::UnknownDriver(name.to_owned()))
@@ -260,14 +271,7 @@ impl Clusto {
             .load(name)
             .await?
             .ok_or_else(|| ModelError::DoesNotExist(name.to_owned()))?;
-        if let Some(d) = wanted {
-            if !entity.driver().is_a(d.name) {
-                return Err(ModelError::WrongDriver {
-                    name: name.to_owned(),
-                    driver: d.name.to_owned(),
-                });
-            }
-        }
+        check_is_a(entity.reference(), wanted)?;
         Ok(entity)
     }
 
@@ -444,14 +448,7 @@ impl Clusto {
                 return Ok(false);
             };
             let me = &part.meta.entity;
-            if let Some(d) = wanted {
-                if !me.driver.is_a(d.name) {
-                    return Err(ModelError::WrongDriver {
-                        name: name.to_owned(),
-                        driver: d.name.to_owned(),
-                    });
-                }
-            }
+            check_is_a(me, wanted)?;
             let mut ops: BTreeMap<Key, WriteOp> = BTreeMap::new();
             let mut delete = |key: Key| {
                 ops.entry(key.clone()).or_insert(WriteOp::Delete {
@@ -460,10 +457,8 @@ impl Clusto {
                 });
             };
             for item in &raw {
-                if let Some(key) = Key::of(item) {
-                    if key.sk != items::META_SK {
-                        delete(key);
-                    }
+                if let Some(key) = Key::of(item).filter(|k| k.sk != items::META_SK) {
+                    delete(key);
                 }
             }
             for row in &part.rows {

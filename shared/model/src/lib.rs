@@ -20,7 +20,7 @@
 //! - `attrs`: attribute queries and add / set / delete
 //! - `containment`: insert / remove, contents, parents, from-pools
 //! - [`resources`]: the resource managers (names, numbers, IPs)
-//! - [`error`]: [`ModelError`]
+//! - [`error`]: the model's error type, [`ModelError`]
 
 #![warn(missing_docs)]
 

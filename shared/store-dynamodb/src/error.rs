@@ -90,16 +90,34 @@ pub(crate) fn cancel_reason(code: Option<&str>) -> CancelReason {
 mod tests {
     use aws_sdk_dynamodb::error::ErrorMetadata;
     use aws_sdk_dynamodb::operation::put_item::PutItemError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
 
     use super::*;
 
-    /// What the SDK hands back when DynamoDB answers with an error `code`.
-    fn service_error(code: &str) -> SdkError<PutItemError, ()> {
+    /// What the SDK hands back when DynamoDB answers with an error `code` and `status`.
+    fn answer(code: &str, status: u16) -> SdkError<PutItemError, HttpResponse> {
         let meta = ErrorMetadata::builder()
             .code(code)
             .message("the message")
             .build();
-        SdkError::service_error(PutItemError::generic(meta), ())
+        let status = StatusCode::try_from(status).expect("a valid status");
+        SdkError::service_error(
+            PutItemError::generic(meta),
+            HttpResponse::new(status, SdkBody::empty()),
+        )
+    }
+
+    /// A client error (400) with an error `code`.
+    fn service_error(code: &str) -> SdkError<PutItemError, HttpResponse> {
+        answer(code, 400)
+    }
+
+    #[test]
+    fn server_errors_are_busy() {
+        let e = from_sdk("TransactWriteItems", answer("InternalServerError", 500));
+        assert!(matches!(e, StoreError::Busy(_)), "{e:?}");
+        assert!(e.is_transient());
     }
 
     #[test]
@@ -131,7 +149,7 @@ mod tests {
         assert!(source.source().is_none());
         let e = from_sdk(
             "GetItem",
-            SdkError::<PutItemError, ()>::timeout_error("slow"),
+            SdkError::<PutItemError, HttpResponse>::timeout_error("slow"),
         );
         assert!(matches!(e, StoreError::Backend(_)), "{e:?}");
     }

@@ -103,15 +103,13 @@ fn normalise(kind: ManagerKind, manager: &Entity, resource: &str) -> ModelResult
     match kind {
         ManagerKind::Ip => {
             let addr = ip::parse_resource(resource)?;
-            if let Some(net) = network_of(manager) {
-                if !net.contains(addr) {
-                    return Err(ModelError::Invalid(format!(
-                        "The ip {} is out of range for this IP manager.  Should be in {}/{}",
-                        ip::dotted(addr),
-                        text_of(manager, "baseip").unwrap_or_default(),
-                        text_of(manager, "netmask").unwrap_or_default()
-                    )));
-                }
+            if network_of(manager).is_some_and(|net| !net.contains(addr)) {
+                return Err(ModelError::Invalid(format!(
+                    "The ip {} is out of range for this IP manager.  Should be in {}/{}",
+                    ip::dotted(addr),
+                    text_of(manager, "baseip").unwrap_or_default(),
+                    text_of(manager, "netmask").unwrap_or_default()
+                )));
             }
             Ok(AttrValue::Int(ip::encode(addr)))
         }
@@ -162,17 +160,18 @@ impl Clusto {
         let mut free = Vec::new();
         for addr in net.scan_order(manager.part.lastip) {
             let block = addr >> 8;
-            if !taken.contains_key(&block) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = taken.entry(block) {
                 let claims = self
                     .store
                     .query(&Query::partition(Index::Table, items::ip_bucket(block)))
                     .await?;
-                let octets = claims
-                    .iter()
-                    .filter_map(|c| Claim::from_item(c).ok())
-                    .filter_map(|c| c.key.sk.parse::<u32>().ok())
-                    .collect();
-                taken.insert(block, octets);
+                slot.insert(
+                    claims
+                        .iter()
+                        .filter_map(|c| Claim::from_item(c).ok())
+                        .filter_map(|c| c.key.sk.parse::<u32>().ok())
+                        .collect(),
+                );
             }
             if !taken[&block].contains(&(addr & 0xff)) {
                 free.push(addr);
