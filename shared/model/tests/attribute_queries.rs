@@ -51,8 +51,8 @@ async fn hidden_keys_show_only_for_a_hidden_key_filter(store: Arc<dyn ItemStore>
     add(&c, "s1", "h", Some("s"), Some(0), s("plain")).await;
     let plain = attr("h", Some("s"), Some(0), s("plain"));
     // THEN reads without a `_` key hide it
-    assert_eq!(visible(&c, "s1").await, [plain.clone()]);
-    assert_eq!(c.get("s1", None).await.unwrap().attrs(), [plain.clone()]);
+    assert_eq!(visible(&c, "s1").await, vec![plain.clone()]);
+    assert_eq!(c.get("s1", None).await.unwrap().attrs(), vec![plain.clone()]);
     assert_eq!(
         attrs_of(&c, "s1", filter(None, Some("s"), Some(0), None)).await,
         [plain]
@@ -61,7 +61,7 @@ async fn hidden_keys_show_only_for_a_hidden_key_filter(store: Arc<dyn ItemStore>
     let hidden = attr("_h", Some("s"), Some(0), s("secret"));
     assert_eq!(
         attrs_of(&c, "s1", filter(Some("_h"), None, None, None)).await,
-        [hidden.clone()]
+        vec![hidden.clone()]
     );
     // AND deletes without a `_` key leave it alone
     c.delete_attrs("s1", None, &filter(None, Some("s"), None, None))
