@@ -1,0 +1,102 @@
+//! What every response goes through, whichever app and whichever way it runs: `OPTIONS`
+//! on any path, JSON bodies for 404 and 405, the `Clusto-Minify` echo on JSON answers, the
+//! configured response headers (on every response, errors included: quirks 11 and 36), and
+//! one log line per request.
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::headers::MINIFY;
+use crate::render::JSON_CONTENT_TYPE;
+
+/// Turns an app's routes into a complete service: 404 for unknown paths, the state, and
+/// the shared middleware around the routing (`Router::layer` would wrap each route's
+/// handler instead, after routing, where it could not see the router's own 405 answers).
+pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
+    let routed = routes.fallback(not_found).with_state(state.clone());
+    Router::new()
+        .fallback_service(routed)
+        .layer(middleware::from_fn_with_state(state, common))
+}
+
+/// Unknown path: 404 (the original answered 405 everywhere: quirk 10).
+async fn not_found(request: Request) -> ApiError {
+    ApiError::NotFound(format!(
+        "Nothing here: no route matches {}",
+        request.uri().path()
+    ))
+}
+
+/// `OPTIONS` on any path: 204, empty, with no `Content-Type` and no `Content-Length`
+/// (HTTP/1.1 forbids the latter on a 204: quirk 37).
+fn options() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn is_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == JSON_CONTENT_TYPE.as_bytes())
+}
+
+/// A bare 405 from the router becomes a JSON error whose `Allow` also lists `OPTIONS`.
+fn method_not_allowed(response: Response, method: &Method, path: &str) -> Response {
+    let mut allow: Vec<String> = response
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(',')
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+        .collect();
+    if !allow.iter().any(|m| m == "OPTIONS") {
+        allow.push("OPTIONS".into());
+    }
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: path.to_owned(),
+        allow: allow.join(", "),
+    }
+    .into_response()
+}
+
+async fn common(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let minify = request.headers().get(MINIFY).cloned();
+    let span = tracing::info_span!("request", %method, path);
+    let mut response = if method == Method::OPTIONS {
+        options()
+    } else {
+        next.run(request).instrument(span.clone()).await
+    };
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED && !is_json(&response) {
+        response = method_not_allowed(response, &method, &path);
+    }
+    let headers = response.headers_mut();
+    if headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == JSON_CONTENT_TYPE.as_bytes())
+    {
+        let echo = minify.unwrap_or_else(|| HeaderValue::from_static("False"));
+        headers.insert(MINIFY, echo);
+    }
+    for (name, value) in state.config.headers() {
+        headers.insert(name.clone(), value.clone());
+    }
+    let status = response.status().as_u16();
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| tracing::info!(status, duration_ms, "{method} {path} {status}"));
+    response
+}
