@@ -51,6 +51,14 @@ pub fn next_key(manager: &str) -> Key {
     Key::new(entity_pk(manager), NEXT_SK)
 }
 
+/// A manager's sequence counter item holding `value` in `attr`: what
+/// `ItemStore::increment` creates (the key and that one attribute).
+pub fn next_item(manager: &str, attr: &str, value: i64) -> Item {
+    let mut item = base_item(entity_pk(manager), NEXT_SK.into());
+    item.insert(attr.into(), Value::N(value));
+    item
+}
+
 /// Key of an IP manager's scan hint.
 pub fn lastip_key(manager: &str) -> Key {
     Key::new(entity_pk(manager), LASTIP_SK)

@@ -91,6 +91,24 @@ fn format_name(manager: &Entity, n: i64) -> ModelResult<String> {
     Ok(format!("{basename}{number}"))
 }
 
+/// The resource a name or number manager makes of sequence number `n`.
+fn sequence_value(kind: ManagerKind, manager: &Entity, n: i64) -> ModelResult<AttrValue> {
+    if kind == ManagerKind::Name {
+        return Ok(AttrValue::Str(format_name(manager, n)?));
+    }
+    if let Some(max) = int_of(manager, "maxnum")?.filter(|max| n > *max) {
+        return Err(ModelError::Conflict(format!(
+            "Out of numbers. Max of {max} reached."
+        )));
+    }
+    Ok(AttrValue::Int(n))
+}
+
+/// The attribute of the manager's sequence counter item (per incarnation of the manager).
+fn counter_attr(manager: &Entity) -> String {
+    format!("n{}", manager.reference().id)
+}
+
 fn manager_kind(manager: &Entity) -> ModelResult<ManagerKind> {
     manager
         .driver()
@@ -134,13 +152,39 @@ impl Clusto {
             return Ok(n);
         }
         let start = int_of(manager, "next")?.unwrap_or(0);
-        let attr = format!("n{}", manager.reference().id);
         let new = self
             .store
-            .increment(&items::next_key(manager.name()), &attr, start, 1)
+            .increment(
+                &items::next_key(manager.name()),
+                &counter_attr(manager),
+                start,
+                1,
+            )
             .await?;
         *lock(slot) = Some(new - 1);
         Ok(new - 1)
+    }
+
+    /// Gives the reserved number back after the allocation failed on it (out of digits or
+    /// numbers): clusto moves its counter only when an allocation succeeds, so the next
+    /// attempt, e.g. after `digits` was raised, continues with this number. A
+    /// compare-and-set: if someone reserved a later number meanwhile, this one is skipped.
+    async fn give_back(&self, manager: &Entity, slot: &Mutex<Option<i64>>) {
+        let Some(n) = lock(slot).take() else {
+            return;
+        };
+        let attr = counter_attr(manager);
+        let op = WriteOp::Put {
+            item: items::next_item(manager.name(), &attr, n),
+            condition: Condition::equals(attr.as_str(), n + 1),
+        };
+        match self.store.write(op).await {
+            Ok(()) | Err(StoreError::ConditionFailed) => {}
+            Err(e) => {
+                let manager = manager.name();
+                tracing::warn!(error = %e, manager, n, "could not give back a sequence number");
+            }
+        }
     }
 
     /// Whether someone holds the resource `value` under `attr`.
@@ -251,15 +295,12 @@ impl Clusto {
                     ManagerKind::Ip => self.pick_ip(&m, attempt).await?,
                     ManagerKind::Name | ManagerKind::Num => {
                         let n = self.reserve(&m, slot).await?;
-                        let v = if kind == ManagerKind::Name {
-                            AttrValue::Str(format_name(&m, n)?)
-                        } else {
-                            if let Some(max) = int_of(&m, "maxnum")?.filter(|max| n > *max) {
-                                return Err(ModelError::Conflict(format!(
-                                    "Out of numbers. Max of {max} reached."
-                                )));
+                        let v = match sequence_value(kind, &m, n) {
+                            Ok(v) => v,
+                            Err(e) => {
+                                self.give_back(&m, slot).await;
+                                return Err(e);
                             }
-                            AttrValue::Int(n)
                         };
                         if self.claimed(attr, &v).await? {
                             // Someone took this one explicitly: move on to the next number.
@@ -366,7 +407,13 @@ impl Clusto {
             let m = self.get(manager, None).await?;
             let name = match resource {
                 Some(r) => r.to_owned(),
-                None => format_name(&m, self.reserve(&m, &slot).await?)?,
+                None => match format_name(&m, self.reserve(&m, &slot).await?) {
+                    Ok(name) => name,
+                    Err(e) => {
+                        self.give_back(&m, &slot).await;
+                        return Err(e);
+                    }
+                },
             };
             if self.store.get(&items::meta_key(&name)).await?.is_some() {
                 if resource.is_some() {
