@@ -6,6 +6,8 @@
 //! `clusto_tests::runner`); their specs are the `rules` tests below.
 
 use clusto_tests::doctest::{self, API_DOC, Example};
+use clusto_tests::runner;
+use clusto_tests::server::{self, Backend};
 
 /// The documented functions of each module, in source order (clusto-model.md §9): the
 /// examples run in this order.
@@ -76,9 +78,117 @@ fn every_placeholder_of_the_reference_has_a_value() {
     }
 }
 
+/// Runs `module`'s examples in order against a fresh documented server on `backend`, then
+/// fails with every failing example (id, command, expected, actual, diff) if any failed.
+async fn run_module(module: &str, backend: Backend) {
+    let examples: Vec<Example> = documented_examples()
+        .into_iter()
+        .filter(|e| e.module() == module)
+        .collect();
+    assert!(!examples.is_empty(), "no examples for module {module}");
+    let server = server::start_documented(backend).await;
+    let report = runner::run_examples(&examples, &server.url(), backend.name()).await;
+    server.stop().await.expect("stopping the server");
+    // Shown with --nocapture (scripts/test prints it for the record).
+    println!("{}", report.summary());
+    report.assert_all_passed();
+}
+
+// One test per module and backend: each starts its own server on a new database, as the
+// original's runner did per source file. Multi-threaded so the in-process server keeps
+// serving on its own threads while the test awaits curl.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_examples_on_the_embedded_store() {
+    run_module("server", Backend::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entity_examples_on_the_embedded_store() {
+    run_module("entity", Backend::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attribute_examples_on_the_embedded_store() {
+    run_module("attribute", Backend::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resourcemanager_examples_on_the_embedded_store() {
+    run_module("resourcemanager", Backend::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
+async fn server_examples_on_dynamodb() {
+    run_module("server", Backend::DynamoDb).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
+async fn entity_examples_on_dynamodb() {
+    run_module("entity", Backend::DynamoDb).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
+async fn attribute_examples_on_dynamodb() {
+    run_module("attribute", Backend::DynamoDb).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
+async fn resourcemanager_examples_on_dynamodb() {
+    run_module("resourcemanager", Backend::DynamoDb).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runner_reports_each_failure_with_its_command_expectation_and_output() {
+    // GIVEN a server and two examples, the second with a wrong expectation
+    let md = concat!(
+        "<!-- example: server:version:1 -->\n```console\n",
+        "$ ${get} ${server_url}/__version__\n\"${server_version}\"\nHTTP: 200\n...\n```\n",
+        "<!-- example: server:version:2 -->\n```console\n",
+        "$ ${get} ${server_url}/__version__\n\"9.9.9\"\nHTTP: 200\n...\n```\n",
+    );
+    let examples = doctest::parse(md).unwrap();
+    let store = Backend::Embedded.fresh_store().await;
+    let server = server::start(store, clusto_http::Config::default()).await;
+    // WHEN they run
+    let report = runner::run_examples(&examples, &server.url(), "embedded").await;
+    server.stop().await.unwrap();
+    // THEN the first passes and the second is reported with what it printed
+    assert_eq!(report.passed(), 1);
+    assert_eq!(report.failed_ids(), ["server:version:2"]);
+    let text = report.failure_report();
+    assert!(text.contains("=== server:version:2"), "{text}");
+    assert!(text.contains("  -\"9.9.9\"\n  +\"0.5.2\""), "{text}");
+    assert!(text.contains("/__version__"), "{text}");
+    assert!(
+        report
+            .summary()
+            .starts_with("server on embedded: 1/2 passed")
+    );
+}
+
+#[tokio::test]
+async fn a_command_that_outlives_its_timeout_is_killed_and_fails() {
+    let started = std::time::Instant::now();
+    let result = runner::run_shell("sleep 10", std::time::Duration::from_millis(200)).await;
+    assert!(result.unwrap_err().contains("timed out"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let out = runner::run_shell("echo out; echo err >&2; false", runner::COMMAND_TIMEOUT)
+        .await
+        .unwrap();
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        ("out\n", "err\n")
+    );
+}
+
 /// Specs of the parser and of the comparison rules.
 mod rules {
-    use clusto_tests::doctest::{Substitutions, by_module, matches, normalize, parse};
+    use clusto_tests::doctest::{Substitutions, by_module, diff, matches, normalize, parse};
     use clusto_tests::runner::deviation_for;
 
     const ONE: &str = "intro\n\n<!-- example: m:f:1 -->\n```console\n$ echo hi\nhi\nthere\n```\n";
@@ -262,6 +372,12 @@ mod rules {
         assert!(matches("", "\n \r\n"));
         assert!(!matches("", "x"));
         assert!(!matches("x", ""));
+    }
+
+    #[test]
+    fn the_diff_marks_lines_only_expected_and_only_printed() {
+        assert_eq!(diff("a\nb\nc", "a\nx\n  c\r\n"), "   a\n  -b\n  +x\n   c\n");
+        assert_eq!(diff("", "x"), "  +x\n");
     }
 
     #[test]

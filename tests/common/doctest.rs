@@ -367,12 +367,12 @@ pub fn diff(expected: &str, actual: &str) -> String {
             out.push_str(&format!("   {}\n", want[i]));
             i += 1;
             j += 1;
-        } else if j < got.len() && (i == want.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push_str(&format!("  +{}\n", got[j]));
-            j += 1;
-        } else {
+        } else if i < want.len() && (j == got.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push_str(&format!("  -{}\n", want[i]));
             i += 1;
+        } else {
+            out.push_str(&format!("  +{}\n", got[j]));
+            j += 1;
         }
     }
     out
