@@ -330,7 +330,7 @@ async fn list_by_names_is_in_name_order(store: Arc<dyn ItemStore>) {
     create(&c, "pool", &["B"]).await;
     // WHEN listed by names (with a missing one), THEN name order (code points), missing left out
     assert_eq!(
-        listed(&c, by(&["a", "zz", "b", "B"], &[], &[])).await,
+        listed(&c, by(&["a", "zz", "b", "B", "a"], &[], &[])).await,
         ["/pool/B", "/basicserver/a", "/basicserver/b"]
     );
     // AND names combine with the other filters by AND
@@ -410,6 +410,64 @@ async fn empty_and_oversized_names_are_refused(store: Arc<dyn ItemStore>) {
     );
 }
 
+async fn expanded_views_show_ips_or_count_by_driver(store: Arc<dyn ItemStore>) {
+    // GIVEN entities of drivers with and without ips and count
+    let c = clusto(store).await;
+    for driver in [
+        "basicserver",
+        "basicappliance",
+        "device",
+        "pool",
+        "ipmanager",
+        "resourcemanager",
+        "simpleentitynamemanager",
+    ] {
+        create(&c, driver, &[&format!("e-{driver}")]).await;
+    }
+    // THEN devices with the IP mixin have ips, resource managers a count, others neither
+    let shown = |driver: &'static str| {
+        let c = c.clone();
+        async move {
+            let e = c.get(&format!("e-{driver}"), None).await.unwrap();
+            (e.ips(), e.count())
+        }
+    };
+    assert_eq!(shown("basicserver").await, (Some(vec![]), None));
+    assert_eq!(shown("basicappliance").await, (Some(vec![]), None));
+    assert_eq!(shown("device").await, (None, None));
+    assert_eq!(shown("pool").await, (None, None));
+    assert_eq!(shown("ipmanager").await, (None, Some(0)));
+    assert_eq!(shown("resourcemanager").await, (None, Some(0)));
+    assert_eq!(shown("simpleentitynamemanager").await, (None, Some(0)));
+}
+
+async fn many_lookups_keep_the_request_order_repeats_and_gaps(store: Arc<dyn ItemStore>) {
+    // GIVEN servers a and b
+    let c = clusto(store).await;
+    create(&c, "basicserver", &["a", "b"]).await;
+    let req = names(&["b", "ghost", "a", "b"]);
+    // WHEN they are read by names with a missing one and a repeat
+    let refs = c.refs(&req).await.unwrap();
+    let loaded = c.load_many(&req).await.unwrap();
+    // THEN one answer per requested name, in order, None for the missing one
+    let refs: Vec<Option<String>> = refs
+        .iter()
+        .map(|r| r.as_ref().map(|r| r.compact()))
+        .collect();
+    let loaded: Vec<Option<String>> = loaded
+        .iter()
+        .map(|e| e.as_ref().map(|e| e.reference().compact()))
+        .collect();
+    let expected = [
+        Some("/basicserver/b".to_string()),
+        None,
+        Some("/basicserver/a".into()),
+        Some("/basicserver/b".into()),
+    ];
+    assert_eq!(refs, expected);
+    assert_eq!(loaded, expected);
+}
+
 on_both_backends!(
     names_are_unique_across_drivers,
     names_are_case_sensitive,
@@ -427,4 +485,6 @@ on_both_backends!(
     list_rejects_unknown_types_and_drivers,
     names_with_any_characters_round_trip,
     empty_and_oversized_names_are_refused,
+    expanded_views_show_ips_or_count_by_driver,
+    many_lookups_keep_the_request_order_repeats_and_gaps,
 );

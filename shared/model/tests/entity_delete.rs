@@ -131,10 +131,64 @@ async fn delete_checks_the_driver_and_reports_missing_entities(store: Arc<dyn It
     assert!(!c.delete("ghost", Some("pool")).await.unwrap());
 }
 
+async fn deleting_an_entity_deletes_its_counters(store: Arc<dyn ItemStore>) {
+    // GIVEN a name manager that handed out (and took back) 01 and 02, and a pool that
+    // numbered two rows
+    let c = clusto(store).await;
+    create(&c, "simplenamemanager", &["m"]).await;
+    create(&c, "pool", &["p"]).await;
+    create(&c, "basicserver", &["s1", "s2"]).await;
+    for _ in 0..2 {
+        c.allocate("m", None, Thing::Object("s1".into()), None)
+            .await
+            .unwrap();
+    }
+    c.insert("p", None, &names(&["s1", "s2"])).await.unwrap();
+    c.deallocate("m", None, "s1", None).await.unwrap();
+    // WHEN both are deleted and made again under the same names
+    c.delete("m", None).await.unwrap();
+    c.delete("p", None).await.unwrap();
+    create(&c, "simplenamemanager", &["m"]).await;
+    create(&c, "pool", &["p"]).await;
+    // THEN their counters start afresh
+    let got = c
+        .allocate("m", None, Thing::Object("s2".into()), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        got,
+        clusto_model::Allocated::Attribute(attr("simplename", None, Some(0), s("01")))
+    );
+    c.insert("p", None, &names(&["s2"])).await.unwrap();
+    let rows = attrs_of(&c, "p", filter(Some("_contains"), None, None, None)).await;
+    assert_eq!(
+        rows,
+        [attr("_contains", None, Some(0), rel(&c, "s2").await)]
+    );
+}
+
+async fn deleting_the_owner_of_relations_cleans_their_targets(store: Arc<dyn ItemStore>) {
+    // GIVEN s1 pointing at s2 and containing s3
+    let c = clusto(store).await;
+    create(&c, "basicserver", &["s1", "s2", "s3"]).await;
+    add(&c, "s1", "peer", None, None, rel(&c, "s2").await).await;
+    c.insert("s1", None, &names(&["s3"])).await.unwrap();
+    // WHEN s1 is deleted
+    c.delete("s1", None).await.unwrap();
+    // THEN s3 has no parent (so a plain container takes it), and s2 deletes cleanly
+    assert!(parents_of(&c, "s3").await.is_empty());
+    c.insert("s2", None, &names(&["s3"])).await.unwrap();
+    assert!(c.by_attr("peer", None, None).await.unwrap().is_empty());
+    assert!(c.delete("s2", None).await.unwrap());
+    assert!(parents_of(&c, "s3").await.is_empty());
+}
+
 on_both_backends!(
     delete_removes_the_entity_its_rows_and_relations_to_it,
     delete_keeps_the_children_which_only_lose_the_parent,
     deleting_a_manager_keeps_the_ip_rows_of_its_allocations,
     deleting_a_thing_frees_its_resources,
     delete_checks_the_driver_and_reports_missing_entities,
+    deleting_an_entity_deletes_its_counters,
+    deleting_the_owner_of_relations_cleans_their_targets,
 );

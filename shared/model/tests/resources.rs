@@ -400,6 +400,35 @@ async fn the_number_manager_counts_from_next_up_to_maxnum(store: Arc<dyn ItemSto
     assert_eq!(value(&c, "nums", "s2", None).await, int(2));
 }
 
+async fn managers_are_listed_in_id_order_by_exact_driver(store: Arc<dyn ItemStore>) {
+    // GIVEN managers of three drivers and a server
+    let c = clusto(store).await;
+    manager(&c, "ipmanager", "ip", &[]).await;
+    manager(&c, "resourcemanager", "base", &[]).await;
+    create(&c, "basicserver", &["s1"]).await;
+    manager(&c, "simplenamemanager", "names", &[]).await;
+    let listed = |driver: Option<&'static str>| {
+        let c = c.clone();
+        async move {
+            let d = driver.map(|d| drivers::registered(d).unwrap());
+            compact(&c.managers(d).await.unwrap())
+        }
+    };
+    assert_eq!(
+        listed(None).await,
+        [
+            "/ipmanager/ip",
+            "/resourcemanager/base",
+            "/simplenamemanager/names"
+        ]
+    );
+    assert_eq!(
+        listed(Some("resourcemanager")).await,
+        ["/resourcemanager/base"]
+    );
+    assert!(listed(Some("basicserver")).await.is_empty());
+}
+
 on_both_backends!(
     simple_names_count_up_with_basename_digits_and_padding,
     the_next_property_sets_the_start_and_is_never_updated,
@@ -415,4 +444,5 @@ on_both_backends!(
     entity_names_create_entities_sharing_one_counter,
     entity_name_allocation_errors,
     the_number_manager_counts_from_next_up_to_maxnum,
+    managers_are_listed_in_id_order_by_exact_driver,
 );
