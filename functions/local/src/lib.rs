@@ -30,7 +30,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-mod fixture;
+pub mod fixture;
 
 pub use fixture::{FixtureAttr, FixtureEntity};
 

@@ -79,10 +79,50 @@ fn merged(path: &AttrPath, number: Option<i64>, req: &ApiRequest) -> ApiResult<S
     Ok(spec)
 }
 
+/// The first integer literal of a JSON text that does not fit 64 bits. serde_json would
+/// read it as a float (and `99999999999999999999` would be stored as `"1e+20"`); the
+/// original's Python read it exactly and failed to store it (quirk 31): here it is a 400.
+fn oversized_integer(text: &[u8]) -> Option<String> {
+    let (mut i, mut in_string) = (0, false);
+    while i < text.len() {
+        let c = text[i];
+        if in_string {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if c == b'"' {
+            in_string = true;
+        } else if c == b'-' || c.is_ascii_digit() {
+            let start = i;
+            while i < text.len()
+                && matches!(text[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+            {
+                i += 1;
+            }
+            let token = String::from_utf8_lossy(&text[start..i]).into_owned();
+            let integral = !token.contains(['.', 'e', 'E']);
+            if integral && token.parse::<i64>().is_err() {
+                return Some(token);
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The attributes of a JSON body, or `None` when it holds nothing (empty, `[]`, `{}`).
 fn from_json(body: &[u8]) -> ApiResult<Option<Vec<Spec>>> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
+    }
+    if let Some(n) = oversized_integer(body) {
+        return Err(ApiError::BadRequest(format!(
+            "The integer {n} is out of range: integers must fit in 64 bits \
+             (-9223372036854775808 to 9223372036854775807)."
+        )));
     }
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("The JSON body does not decode: {e}")))?;
@@ -196,6 +236,22 @@ mod tests {
         assert_eq!(py_repr("k"), "'k'");
         assert_eq!(py_repr("it's"), "\"it's\"");
         assert_eq!(py_repr("a'\"b"), "'a\\'\"b'");
+    }
+
+    #[test]
+    fn oversized_integers_are_found_outside_strings() {
+        assert_eq!(
+            oversized_integer(br#"{"v": 99999999999999999999}"#).as_deref(),
+            Some("99999999999999999999")
+        );
+        assert_eq!(
+            oversized_integer(br#"{"v": "99999999999999999999", "w": 1e30, "x": -5}"#),
+            None
+        );
+        assert_eq!(
+            oversized_integer(br#"["\"", 9223372036854775808]"#).as_deref(),
+            Some("9223372036854775808")
+        );
     }
 
     #[test]

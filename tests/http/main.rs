@@ -1,0 +1,15 @@
+//! The HTTP API over real HTTP: `clusto-local`'s server on 127.0.0.1:0 over an in-memory
+//! store, talked to with reqwest. The documented examples run in `api_docs.rs`; these tests
+//! cover what the examples do not: every endpoint's error paths, paging arithmetic, headers,
+//! awkward names, limits, and that a rejected request writes nothing.
+//!
+//! # Layout
+//! - `support`: starting a server, sending requests, reading answers
+//! - `server`: the middleware, rendering and the root app
+//! - `entity`, `attribute`, `resourcemanager`: the three apps
+
+mod attribute;
+mod entity;
+mod resourcemanager;
+mod server;
+mod support;
