@@ -7,9 +7,11 @@
 //! - `support`: starting a server, sending requests, reading answers
 //! - `server`: the middleware, rendering and the root app
 //! - `entity`, `attribute`, `resourcemanager`: the three apps
+//! - `lambda`: the apps answering API Gateway events, as their Lambda functions do
 
 mod attribute;
 mod entity;
+mod lambda;
 mod resourcemanager;
 mod server;
 mod support;

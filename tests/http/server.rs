@@ -52,6 +52,7 @@ async fn version_head_favicon_meta() {
     let a = api.send("HEAD", "/", &[], None).await;
     assert_eq!((a.status, a.text.as_str()), (200, ""));
     assert_eq!(a.header("content-type"), Some("application/json"));
+    assert_eq!(a.header("content-length"), Some("7"));
     assert_eq!(a.header(CONFIGURED.0), Some("*"));
     assert_eq!(a.header("spurious-header"), None);
     let a = api.get("/favicon.ico").await;

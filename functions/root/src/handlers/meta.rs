@@ -17,10 +17,17 @@ pub async fn version(headers: HeaderMap) -> JsonAnswer {
     JsonAnswer::ok(json!(SERVER_VERSION), minify(&headers))
 }
 
-/// `HEAD /`: the version answer's status and headers, without a body.
+/// `HEAD /`: the version answer's status and headers (its `Content-Length` included),
+/// without a body.
 pub async fn head(headers: HeaderMap) -> Response {
     let full = version(headers).await.into_response();
-    let (parts, _) = full.into_parts();
+    let (mut parts, body) = full.into_parts();
+    let length = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_or(0, |b| b.len());
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     Response::from_parts(parts, axum::body::Body::empty())
 }
 
