@@ -53,11 +53,12 @@ impl AttrValue {
     }
 
     /// The text a `value=` filter compares against: only `string` and `json` rows have one
-    /// (`by-attr` with `value=45` never matches the int 45).
+    /// (`by-attr` with `value=45` never matches the int 45). For `json` it is the text clusto
+    /// stores, Python's `json.dumps` (see [`python_json_text`]).
     pub fn filter_text(&self) -> Option<String> {
         match self {
             AttrValue::Str(s) => Some(s.clone()),
-            AttrValue::Json(j) => Some(j.to_string()),
+            AttrValue::Json(j) => Some(python_json_text(j)),
             _ => None,
         }
     }
@@ -94,6 +95,54 @@ pub fn format_datetime(d: &NaiveDateTime) -> String {
         d.format("%Y-%m-%dT%H:%M:%S").to_string()
     } else {
         format!("{}.{micros:06}", d.format("%Y-%m-%dT%H:%M:%S"))
+    }
+}
+
+/// Python's `json.dumps(value)` text, which clusto stores for `json` attributes: separators
+/// `, ` and `: `, non-ASCII escaped as `\uXXXX` (`["a", {"b": "\u00e9"}]`). Object keys
+/// come in sorted order (Python 2's dict order is arbitrary anyway).
+pub fn python_json_text(j: &Json) -> String {
+    let mut out = String::new();
+    write_python_json(j, &mut out);
+    out
+}
+
+fn write_python_json(j: &Json, out: &mut String) {
+    match j {
+        Json::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_python_json(item, out);
+            }
+            out.push(']');
+        }
+        Json::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_python_json(&Json::String(k.clone()), out);
+                out.push_str(": ");
+                write_python_json(v, out);
+            }
+            out.push('}');
+        }
+        Json::String(_) => {
+            for c in j.to_string().chars() {
+                if c.is_ascii() {
+                    out.push(c);
+                } else {
+                    for unit in c.encode_utf16(&mut [0; 2]) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+            }
+        }
+        scalar => out.push_str(&scalar.to_string()),
     }
 }
 
@@ -141,6 +190,16 @@ mod tests {
         assert_eq!(
             AttrValue::from_json(json!([1, 2])).map(|v| v.datatype()),
             Some("json")
+        );
+    }
+
+    #[test]
+    fn json_text_is_pythons_json_dumps() {
+        use serde_json::json;
+        let j = json!(["a", 1, null, true, {"b": "é😀", "a": [], "c": "q\"\n"}]);
+        assert_eq!(
+            python_json_text(&j),
+            r#"["a", 1, null, true, {"a": [], "b": "\u00e9\ud83d\ude00", "c": "q\"\n"}]"#
         );
     }
 
