@@ -52,7 +52,10 @@ async fn hidden_keys_show_only_for_a_hidden_key_filter(store: Arc<dyn ItemStore>
     let plain = attr("h", Some("s"), Some(0), s("plain"));
     // THEN reads without a `_` key hide it
     assert_eq!(visible(&c, "s1").await, vec![plain.clone()]);
-    assert_eq!(c.get("s1", None).await.unwrap().attrs(), vec![plain.clone()]);
+    assert_eq!(
+        c.get("s1", None).await.unwrap().attrs(),
+        vec![plain.clone()]
+    );
     assert_eq!(
         attrs_of(&c, "s1", filter(None, Some("s"), Some(0), None)).await,
         [plain]
@@ -124,21 +127,30 @@ async fn number_zero_is_a_real_filter(store: Arc<dyn ItemStore>) {
 }
 
 async fn the_value_filter_matches_text_rows_only(store: Arc<dyn ItemStore>) {
-    // GIVEN "45" as a string, an int and a json list
+    // GIVEN "45" as a string and an int, and json values
     let c = clusto(store).await;
-    create(&c, "basicserver", &["s1"]).await;
+    create(&c, "basicserver", &["s1", "s2"]).await;
     add(&c, "s1", "k", None, None, s("45")).await;
     add(&c, "s1", "k", None, None, int(45)).await;
-    add(&c, "s1", "k", None, None, AttrValue::Json(json!(["a"]))).await;
-    // THEN value "45" matches the string only; json matches by its text
+    let list = AttrValue::Json(json!(["a", 1, {"b": "é"}]));
+    add(&c, "s1", "k", None, None, list.clone()).await;
+    add(&c, "s2", "k", None, None, list.clone()).await;
+    // THEN value "45" matches the string only
     assert_eq!(
         attrs_of(&c, "s1", filter(None, None, None, Some("45"))).await,
         [attr("k", None, None, s("45"))]
     );
-    let by_text = attrs_of(&c, "s1", filter(Some("k"), None, None, Some(r#"["a"]"#))).await;
-    assert_eq!(
-        by_text,
-        [attr("k", None, None, AttrValue::Json(json!(["a"])))]
+    // AND json rows match by the text clusto stores: Python's json.dumps
+    let text = r#"["a", 1, {"b": "\u00e9"}]"#;
+    let by_text = attrs_of(&c, "s1", filter(Some("k"), None, None, Some(text))).await;
+    assert_eq!(by_text, [attr("k", None, None, list)]);
+    let found = c.by_attr("k", None, Some(text)).await.unwrap();
+    assert_eq!(compact(&found), ["/basicserver/s1", "/basicserver/s2"]);
+    let compact_text = r#"["a",1,{"b":"é"}]"#;
+    assert!(
+        attrs_of(&c, "s1", filter(Some("k"), None, None, Some(compact_text)))
+            .await
+            .is_empty()
     );
 }
 
