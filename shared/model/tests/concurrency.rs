@@ -27,7 +27,7 @@ async fn pair(a: Arc<dyn ItemStore>, b: Arc<dyn ItemStore>) -> Pair {
 }
 
 fn pick(p: &Pair, i: usize) -> &Clusto {
-    if i % 2 == 0 { &p.0 } else { &p.1 }
+    if i.is_multiple_of(2) { &p.0 } else { &p.1 }
 }
 
 async fn servers(c: &Clusto, n: usize) -> Vec<String> {
@@ -163,8 +163,8 @@ async fn concurrent_entity_name_allocations_create_distinct_entities(p: Pair) {
 async fn concurrent_same_name_creates_have_one_winner(p: Pair) {
     // WHEN 40 clients create "contested" at once, half as pools, half as servers
     let contested = names(&["contested"]);
-    let results = join_all((0..40).map(|i| {
-        let driver = if i % 2 == 0 { "pool" } else { "basicserver" };
+    let results = join_all((0..40usize).map(|i| {
+        let driver = if i.is_multiple_of(2) { "pool" } else { "basicserver" };
         pick(&p, i).create(drivers::registered(driver).unwrap(), &contested, &[])
     }))
     .await;
