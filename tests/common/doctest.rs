@@ -7,9 +7,9 @@
 //! comment naming it:
 //!
 //! ````markdown
-//! <!-- example: server:by_name:1 -->
+//! <!-- example: server:get_by_name:2 -->
 //! ```console
-//! $ ${get} ${server_url}/by-name/testserver1
+//! $ ${get} -H 'Clusto-Mode: compact' ${server_url}/by-name/testserver1
 //! "/basicserver/testserver1"
 //! HTTP: 200
 //! Content-type: application/json
