@@ -164,7 +164,11 @@ async fn concurrent_same_name_creates_have_one_winner(p: Pair) {
     // WHEN 40 clients create "contested" at once, half as pools, half as servers
     let contested = names(&["contested"]);
     let results = join_all((0..40usize).map(|i| {
-        let driver = if i.is_multiple_of(2) { "pool" } else { "basicserver" };
+        let driver = if i.is_multiple_of(2) {
+            "pool"
+        } else {
+            "basicserver"
+        };
         pick(&p, i).create(drivers::registered(driver).unwrap(), &contested, &[])
     }))
     .await;
