@@ -8,8 +8,10 @@
 //! - `server`: the middleware, rendering and the root app
 //! - `entity`, `attribute`, `resourcemanager`: the three apps
 //! - `lambda`: the apps answering API Gateway events, as their Lambda functions do
+//! - `dynamodb`: a session over DynamoDB (ignored unless an endpoint is configured)
 
 mod attribute;
+mod dynamodb;
 mod entity;
 mod lambda;
 mod resourcemanager;

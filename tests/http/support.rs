@@ -1,9 +1,12 @@
 //! A test server and a small client.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use clusto_http::{AppState, Config};
 use clusto_local::Running;
+use clusto_model::Clusto;
+use clusto_store::ItemStore;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -78,10 +81,18 @@ pub fn seg(s: &str) -> String {
 impl Api {
     /// A server on an empty in-memory database, with `Access-Control-Allow-Origin: *`.
     pub async fn start() -> Api {
+        let store = clusto_store_embedded::EmbeddedStore::memory().unwrap();
+        Api::start_on(Arc::new(store)).await
+    }
+
+    /// A server on `store`, with `Access-Control-Allow-Origin: *`.
+    pub async fn start_on(store: Arc<dyn ItemStore>) -> Api {
         let config = Config::default()
             .with_headers("Access-Control-Allow-Origin: *")
             .unwrap();
-        let state = clusto_local::memory_state(config).await.unwrap();
+        let clusto = Clusto::new(store);
+        clusto.init().await.unwrap();
+        let state = AppState::new(clusto, config);
         let running = clusto_local::start(state.clone()).await.unwrap();
         Api {
             running,
@@ -92,7 +103,12 @@ impl Api {
 
     /// A server holding the documented fixture (`clusto-model.md` §9).
     pub async fn with_fixture() -> Api {
-        let api = Api::start().await;
+        Api::start().await.load_fixture().await
+    }
+
+    /// Loads the documented fixture into this server's database.
+    pub async fn load_fixture(self) -> Api {
+        let api = self;
         let file =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("functions/local/fixture.example.json");
         clusto_local::fixture::load_file(&api.state.clusto, &file)

@@ -66,8 +66,9 @@ pub struct Options {
     #[arg(long, requires = "dynamodb_table")]
     pub create_table: bool,
 
-    /// Load entities from a JSON file at start (see the `fixture` format in the README);
-    /// entities that already exist are left as they are.
+    /// Load entities from a JSON file at start: an array of `{"name", "driver",
+    /// "properties", "parents", "attrs"}` objects, as in functions/local/fixture.example.json.
+    /// Entities that already exist are left as they are.
     #[arg(long, value_name = "FILE")]
     pub fixture: Option<PathBuf>,
 
