@@ -1,19 +1,18 @@
 //! The HTTP API over real HTTP: `clusto-local`'s server on 127.0.0.1:0 over an in-memory
 //! store, talked to with reqwest. The documented examples run in `api_docs.rs`; these tests
 //! cover what the examples do not: every endpoint's error paths, paging arithmetic, headers,
-//! awkward names, limits, and that a rejected request writes nothing.
+//! awkward names, limits, and that a rejected request writes nothing. The Lambda entry
+//! path (API Gateway events) is tested in `lambda_events.rs`.
 //!
 //! # Layout
 //! - `support`: starting a server, sending requests, reading answers
 //! - `server`: the middleware, rendering and the root app
 //! - `entity`, `attribute`, `resourcemanager`: the three apps
-//! - `lambda`: the apps answering API Gateway events, as their Lambda functions do
 //! - `dynamodb`: a session over DynamoDB (ignored unless an endpoint is configured)
 
 mod attribute;
 mod dynamodb;
 mod entity;
-mod lambda;
 mod resourcemanager;
 mod server;
 mod support;

@@ -268,7 +268,6 @@ impl Clusto {
                 }
             }
         }
-        self.get(name, driver).await?;
         retry(|_| async {
             let entity = self.get(name, driver).await?;
             let mut plan = Plan {

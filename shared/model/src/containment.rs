@@ -113,33 +113,32 @@ impl Clusto {
                 "{container} cannot be inserted into itself."
             )));
         }
-        self.check_insertable(container, driver_name, &devices)
-            .await?;
+        if devices.len() > DEVICES_PER_TRANSACTION {
+            // Several transactions: check every device before the first one is written.
+            let a = self.get(container, driver_name).await?;
+            self.devices_to_insert(&a, &devices).await?;
+        }
         for chunk in devices.chunks(DEVICES_PER_TRANSACTION) {
             retry(|_| self.insert_chunk(container, driver_name, chunk)).await?;
         }
         self.get(container, driver_name).await
     }
 
-    /// Validates every device against the container's rule (nothing written).
-    async fn check_insertable(
-        &self,
-        container: &str,
-        driver_name: Option<&str>,
-        devices: &[String],
-    ) -> ModelResult<()> {
-        let a = self.get(container, driver_name).await?;
+    /// The devices not yet in `a`, loaded, each checked against `a`'s container rule.
+    async fn devices_to_insert(&self, a: &Entity, devices: &[String]) -> ModelResult<Vec<Entity>> {
         let members: BTreeSet<String> = a.contents().into_iter().map(|c| c.name).collect();
         let todo: Vec<String> = devices
             .iter()
             .filter(|d| !members.contains(*d))
             .cloned()
             .collect();
+        let mut out = Vec::with_capacity(todo.len());
         for (name, b) in todo.iter().zip(self.load_many(&todo).await?) {
             let b = b.ok_or_else(|| ModelError::DoesNotExist(name.clone()))?;
             check_rule(a.reference(), b.reference(), &b.parents())?;
+            out.push(b);
         }
-        Ok(())
+        Ok(out)
     }
 
     async fn insert_chunk(
@@ -149,12 +148,7 @@ impl Clusto {
         devices: &[String],
     ) -> ModelResult<()> {
         let a = self.get(container, driver_name).await?;
-        let members: BTreeSet<String> = a.contents().into_iter().map(|c| c.name).collect();
-        let todo: Vec<String> = devices
-            .iter()
-            .filter(|d| !members.contains(*d))
-            .cloned()
-            .collect();
+        let todo = self.devices_to_insert(&a, devices).await?;
         if todo.is_empty() {
             return Ok(());
         }
@@ -162,9 +156,7 @@ impl Clusto {
         let mut meta = a.part.meta.clone();
         let first = meta.counters.get(CONTAINS).copied().unwrap_or(0);
         let mut ops = Vec::new();
-        for (i, (name, b)) in todo.iter().zip(self.load_many(&todo).await?).enumerate() {
-            let b = b.ok_or_else(|| ModelError::DoesNotExist(name.clone()))?;
-            check_rule(&me, b.reference(), &b.parents())?;
+        for (i, b) in todo.iter().enumerate() {
             let row = Row {
                 rid: ids::new_id(),
                 key: CONTAINS.into(),

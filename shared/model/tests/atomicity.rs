@@ -3,41 +3,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use clusto_model::{AttrValue, AttrWrite, Clusto, ModelError, NewValue, Thing, WriteMode, drivers};
-use clusto_store::{Index, Item, ItemStore, Key, Query};
+use clusto_store::ItemStore;
 use common::*;
-
-/// Every item of the given table partitions, plus every index partition the model uses for
-/// these entities and keys.
-async fn everything(
-    store: &Arc<dyn ItemStore>,
-    partitions: &[&str],
-    keys: &[&str],
-) -> BTreeMap<Key, Item> {
-    let mut queries: Vec<Query> = partitions
-        .iter()
-        .map(|pk| Query::partition(Index::Table, *pk))
-        .collect();
-    queries.extend(
-        drivers::DRIVERS
-            .iter()
-            .map(|d| Query::partition(Index::ByDriver, format!("D#{}", d.name))),
-    );
-    queries.extend(
-        keys.iter()
-            .map(|k| Query::partition(Index::ByKey, format!("K#{k}"))),
-    );
-    let mut out = BTreeMap::new();
-    for q in queries {
-        for item in store.query(&q).await.unwrap() {
-            out.insert(Key::of(&item).unwrap(), item);
-        }
-    }
-    out
-}
 
 async fn setup(store: &Arc<dyn ItemStore>) -> Clusto {
     let c = clusto(store.clone()).await;
@@ -68,7 +38,7 @@ const KEYS: &[&str] = &["k", "x", "y", "_contains", "ip"];
 async fn a_bad_item_in_a_bulk_attribute_write_writes_nothing(store: Arc<dyn ItemStore>) {
     // GIVEN an entity with one attribute
     let c = setup(&store).await;
-    let before = everything(&store, PARTS, KEYS).await;
+    let before = snapshot(&store, PARTS, KEYS).await;
     // WHEN a bulk write's third item has an invalid key
     let writes = [
         write(WriteMode::Add, "x", None, None, s("1")),
@@ -78,7 +48,7 @@ async fn a_bad_item_in_a_bulk_attribute_write_writes_nothing(store: Arc<dyn Item
     let err = c.write_attrs("a", None, &writes).await.unwrap_err();
     // THEN it is rejected and nothing changed
     assert!(matches!(err, ModelError::Invalid(_)), "{err:?}");
-    assert_eq!(everything(&store, PARTS, KEYS).await, before);
+    assert_eq!(snapshot(&store, PARTS, KEYS).await, before);
 }
 
 async fn an_ambiguous_set_in_a_bulk_write_writes_nothing(store: Arc<dyn ItemStore>) {
@@ -97,7 +67,7 @@ async fn an_ambiguous_set_in_a_bulk_write_writes_nothing(store: Arc<dyn ItemStor
     )
     .await
     .unwrap();
-    let before = everything(&store, PARTS, KEYS).await;
+    let before = snapshot(&store, PARTS, KEYS).await;
     let writes = [
         write(WriteMode::Add, "x", None, None, s("1")),
         write(WriteMode::Set, "y", None, None, s("z")),
@@ -107,12 +77,12 @@ async fn an_ambiguous_set_in_a_bulk_write_writes_nothing(store: Arc<dyn ItemStor
         err.to_string(),
         "cannot set an attribute when args match more than one value"
     );
-    assert_eq!(everything(&store, PARTS, KEYS).await, before);
+    assert_eq!(snapshot(&store, PARTS, KEYS).await, before);
 }
 
 async fn a_relation_to_a_missing_entity_writes_nothing(store: Arc<dyn ItemStore>) {
     let c = setup(&store).await;
-    let before = everything(&store, PARTS, KEYS).await;
+    let before = snapshot(&store, PARTS, KEYS).await;
     let writes = [
         write(WriteMode::Add, "x", None, None, AttrValue::Int(5)),
         AttrWrite {
@@ -128,14 +98,14 @@ async fn a_relation_to_a_missing_entity_writes_nothing(store: Arc<dyn ItemStore>
     ];
     let err = c.write_attrs("a", None, &writes).await.unwrap_err();
     assert!(matches!(err, ModelError::DoesNotExist(_)), "{err:?}");
-    assert_eq!(everything(&store, PARTS, KEYS).await, before);
+    assert_eq!(snapshot(&store, PARTS, KEYS).await, before);
 }
 
 async fn a_pool_rule_violation_on_the_second_device_writes_nothing(store: Arc<dyn ItemStore>) {
     // GIVEN b is already in the unique pool u1
     let c = setup(&store).await;
     c.insert("u1", None, &names(&["b"])).await.unwrap();
-    let before = everything(&store, PARTS, KEYS).await;
+    let before = snapshot(&store, PARTS, KEYS).await;
     // WHEN a and b are inserted into the unique pool u2 together
     let err = c.insert("u2", None, &names(&["a", "b"])).await.unwrap_err();
     // THEN b's rule violation rejects the whole request: a was not inserted either
@@ -143,7 +113,7 @@ async fn a_pool_rule_violation_on_the_second_device_writes_nothing(store: Arc<dy
         err.to_string().contains("is already in UniquePool(s)"),
         "{err}"
     );
-    assert_eq!(everything(&store, PARTS, KEYS).await, before);
+    assert_eq!(snapshot(&store, PARTS, KEYS).await, before);
     assert!(c.get("a", None).await.unwrap().parents().is_empty());
 }
 
@@ -164,7 +134,7 @@ async fn a_taken_resource_writes_nothing(store: Arc<dyn ItemStore>) {
         .await
         .unwrap();
     assert_eq!(clusto_model::items::ip_bucket(0x0a01_0209 >> 8), PARTS[6]);
-    let before = everything(&store, PARTS, KEYS).await;
+    let before = snapshot(&store, PARTS, KEYS).await;
     assert!(
         before.keys().any(|k| k.pk == PARTS[6]),
         "the claim is part of the comparison"
@@ -174,12 +144,12 @@ async fn a_taken_resource_writes_nothing(store: Arc<dyn ItemStore>) {
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "Requested resource is not available.");
-    assert_eq!(everything(&store, PARTS, KEYS).await, before);
+    assert_eq!(snapshot(&store, PARTS, KEYS).await, before);
 }
 
 async fn a_bad_property_creates_no_entity(store: Arc<dyn ItemStore>) {
     let c = setup(&store).await;
-    let before = everything(&store, &["E#n1", "E#n2"], KEYS).await;
+    let before = snapshot(&store, &["E#n1", "E#n2"], KEYS).await;
     let props = [("digits".to_owned(), "three".to_owned())];
     let err = c
         .create(
@@ -193,7 +163,7 @@ async fn a_bad_property_creates_no_entity(store: Arc<dyn ItemStore>) {
         err.to_string(),
         "invalid literal for int() with base 10: 'three'"
     );
-    assert_eq!(everything(&store, &["E#n1", "E#n2"], KEYS).await, before);
+    assert_eq!(snapshot(&store, &["E#n1", "E#n2"], KEYS).await, before);
 }
 
 on_both_backends!(

@@ -95,17 +95,17 @@ pub fn s(v: &str) -> AttrValue {
     AttrValue::Str(v.into())
 }
 
-/// Every item of the table, keyed, for before/after comparisons. Reads each partition the
-/// test knows about plus the GSIs' partitions of every driver and the given keys.
+/// Every item of the given table partitions (full partition keys, e.g. `E#a`), plus
+/// every index partition the model uses for the drivers and the given attribute keys:
+/// what a test compares before and after an operation that must change nothing.
 pub async fn snapshot(
     store: &Arc<dyn ItemStore>,
-    entities: &[&str],
+    partitions: &[&str],
     attr_keys: &[&str],
 ) -> BTreeMap<Key, Item> {
-    let mut out = BTreeMap::new();
-    let mut queries: Vec<Query> = entities
+    let mut queries: Vec<Query> = partitions
         .iter()
-        .map(|e| Query::partition(Index::Table, format!("E#{e}")))
+        .map(|pk| Query::partition(Index::Table, *pk))
         .collect();
     queries.extend(
         drivers::DRIVERS
@@ -117,6 +117,7 @@ pub async fn snapshot(
             .iter()
             .map(|k| Query::partition(Index::ByKey, format!("K#{k}"))),
     );
+    let mut out = BTreeMap::new();
     for q in queries {
         for item in store.query(&q).await.expect("query") {
             out.insert(Key::of(&item).expect("keyed item"), item);
