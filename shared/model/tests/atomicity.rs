@@ -119,17 +119,13 @@ async fn a_pool_rule_violation_on_the_second_device_writes_nothing(store: Arc<dy
 
 async fn a_taken_resource_writes_nothing(store: Arc<dyn ItemStore>) {
     let c = setup(&store).await;
-    let props = [
-        ("baseip".to_owned(), "10.1.2.0".to_owned()),
-        ("netmask".to_owned(), "255.255.255.0".to_owned()),
-    ];
-    c.create(
-        drivers::registered("ipmanager").unwrap(),
-        &names(&["ipm"]),
-        &props,
+    manager(
+        &c,
+        "ipmanager",
+        "ipm",
+        &[("baseip", "10.1.2.0"), ("netmask", "255.255.255.0")],
     )
-    .await
-    .unwrap();
+    .await;
     c.allocate("ipm", None, Thing::Object("a".into()), Some("10.1.2.9"))
         .await
         .unwrap();

@@ -42,18 +42,17 @@ async fn servers(c: &Clusto, n: usize) -> Vec<String> {
 
 async fn concurrent_ip_allocations_are_unique(p: Pair) {
     // GIVEN a /24 IP manager and 120 servers
-    let props = [
-        ("baseip".to_owned(), "10.1.2.0".to_owned()),
-        ("netmask".to_owned(), "255.255.255.0".to_owned()),
-        ("gateway".to_owned(), "10.1.2.1".to_owned()),
-    ];
-    p.0.create(
-        drivers::registered("ipmanager").unwrap(),
-        &names(&["net"]),
-        &props,
+    manager(
+        &p.0,
+        "ipmanager",
+        "net",
+        &[
+            ("baseip", "10.1.2.0"),
+            ("netmask", "255.255.255.0"),
+            ("gateway", "10.1.2.1"),
+        ],
     )
-    .await
-    .unwrap();
+    .await;
     let hosts = servers(&p.0, CROWD).await;
     // WHEN every server asks for an address at the same time, through two clients
     let results = join_all(
@@ -91,17 +90,13 @@ async fn concurrent_ip_allocations_are_unique(p: Pair) {
 
 async fn concurrent_name_allocations_are_the_exact_sequence(p: Pair) {
     // GIVEN a name manager with three digits
-    let props = [
-        ("basename".to_owned(), "db".to_owned()),
-        ("digits".to_owned(), "3".to_owned()),
-    ];
-    p.0.create(
-        drivers::registered("simplenamemanager").unwrap(),
-        &names(&["dbnames"]),
-        &props,
+    manager(
+        &p.0,
+        "simplenamemanager",
+        "dbnames",
+        &[("basename", "db"), ("digits", "3")],
     )
-    .await
-    .unwrap();
+    .await;
     let hosts = servers(&p.0, CROWD).await;
     // WHEN 120 objects get a name at once
     let results = join_all(
@@ -128,16 +123,13 @@ async fn concurrent_name_allocations_are_the_exact_sequence(p: Pair) {
 }
 
 async fn concurrent_entity_name_allocations_create_distinct_entities(p: Pair) {
-    p.0.create(
-        drivers::registered("simpleentitynamemanager").unwrap(),
-        &names(&["mk"]),
-        &[
-            ("basename".to_owned(), "vm".to_owned()),
-            ("digits".to_owned(), "4".to_owned()),
-        ],
+    manager(
+        &p.0,
+        "simpleentitynamemanager",
+        "mk",
+        &[("basename", "vm"), ("digits", "4")],
     )
-    .await
-    .unwrap();
+    .await;
     let server = drivers::registered("basicvirtualserver").unwrap();
     let results =
         join_all((0..CROWD).map(|i| pick(&p, i).allocate("mk", None, Thing::Driver(server), None)))
@@ -184,16 +176,13 @@ async fn concurrent_same_name_creates_have_one_winner(p: Pair) {
 }
 
 async fn concurrent_explicit_claims_of_one_address_have_one_winner(p: Pair) {
-    p.0.create(
-        drivers::registered("ipmanager").unwrap(),
-        &names(&["lan"]),
-        &[
-            ("baseip".to_owned(), "192.168.7.0".to_owned()),
-            ("netmask".to_owned(), "255.255.255.0".to_owned()),
-        ],
+    manager(
+        &p.0,
+        "ipmanager",
+        "lan",
+        &[("baseip", "192.168.7.0"), ("netmask", "255.255.255.0")],
     )
-    .await
-    .unwrap();
+    .await;
     let hosts = servers(&p.0, 30).await;
     let results = join_all(hosts.iter().enumerate().map(|(i, h)| {
         pick(&p, i).allocate("lan", None, Thing::Object(h.clone()), Some("192.168.7.50"))

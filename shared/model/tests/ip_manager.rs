@@ -7,35 +7,21 @@ mod common;
 use std::sync::Arc;
 
 use clusto_model::resources::ip::{decode, dotted};
-use clusto_model::{Allocated, AttrValue, Clusto, ModelResult, Thing, drivers};
+use clusto_model::{Allocated, AttrValue, Clusto, drivers};
 use clusto_store::ItemStore;
 use common::*;
 
 /// Creates an IP manager; empty property values are left out.
 async fn ipm(c: &Clusto, name: &str, baseip: &str, netmask: &str, gateway: &str) {
-    let d = drivers::registered("ipmanager").unwrap();
-    let props: Vec<(String, String)> = [
+    let props: Vec<(&str, &str)> = [
         ("baseip", baseip),
         ("netmask", netmask),
         ("gateway", gateway),
     ]
     .into_iter()
     .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    c.create(d, &names(&[name]), &props)
-        .await
-        .expect("create ipmanager");
-}
-
-async fn alloc(
-    c: &Clusto,
-    m: &str,
-    object: &str,
-    resource: Option<&str>,
-) -> ModelResult<Allocated> {
-    c.allocate(m, None, Thing::Object(object.into()), resource)
-        .await
+    manager(c, "ipmanager", name, &props).await;
 }
 
 /// Allocates and returns (dotted address, number).

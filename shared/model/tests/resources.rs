@@ -9,28 +9,6 @@ use clusto_model::{Allocated, AttrValue, Clusto, ModelResult, Thing, drivers};
 use clusto_store::ItemStore;
 use common::*;
 
-/// Creates a manager (registered or library-only driver) with text properties.
-async fn manager(c: &Clusto, driver: &str, name: &str, props: &[(&str, &str)]) {
-    let d = drivers::lookup(driver).expect("driver");
-    let props: Vec<(String, String)> = props
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    c.create(d, &names(&[name]), &props)
-        .await
-        .expect("create manager");
-}
-
-async fn alloc(
-    c: &Clusto,
-    m: &str,
-    object: &str,
-    resource: Option<&str>,
-) -> ModelResult<Allocated> {
-    c.allocate(m, None, Thing::Object(object.into()), resource)
-        .await
-}
-
 /// The value an allocation to an object produced.
 async fn value(c: &Clusto, m: &str, object: &str, resource: Option<&str>) -> AttrValue {
     match alloc(c, m, object, resource).await.expect("allocate") {

@@ -57,12 +57,13 @@ async fn one_entity_expanded_is_one_query(store: Arc<dyn ItemStore>) {
 
 async fn a_manager_with_its_count_is_one_query(store: Arc<dyn ItemStore>) {
     let (counting, c) = setup(store).await;
-    let ipm = drivers::registered("ipmanager").unwrap();
-    let props = [
-        ("baseip".to_owned(), "10.0.0.0".to_owned()),
-        ("netmask".to_owned(), "255.255.255.0".to_owned()),
-    ];
-    c.create(ipm, &names(&["ips"]), &props).await.unwrap();
+    manager(
+        &c,
+        "ipmanager",
+        "ips",
+        &[("baseip", "10.0.0.0"), ("netmask", "255.255.255.0")],
+    )
+    .await;
     c.allocate("ips", None, Thing::Object("s1".into()), None)
         .await
         .unwrap();

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use clusto_model::{
-    AttrFilter, AttrValue, AttrWrite, Attribute, Clusto, ModelResult, NewValue, WriteMode, drivers,
+    Allocated, AttrFilter, AttrValue, AttrWrite, Attribute, Clusto, ModelResult, NewValue, Thing,
+    WriteMode, drivers,
 };
 use clusto_store::{Index, Item, ItemStore, Key, Query};
 
@@ -223,4 +224,27 @@ pub async fn parents_of(c: &Clusto, name: &str) -> Vec<String> {
 /// The error text of a result that must be an error.
 pub fn err_text<T: std::fmt::Debug>(r: ModelResult<T>) -> String {
     r.expect_err("an error").to_string()
+}
+
+/// Creates a manager (registered or library-only driver) with text properties.
+pub async fn manager(c: &Clusto, driver: &str, name: &str, props: &[(&str, &str)]) {
+    let d = drivers::lookup(driver).expect("driver");
+    let props: Vec<(String, String)> = props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    c.create(d, &names(&[name]), &props)
+        .await
+        .expect("create manager");
+}
+
+/// Allocates from manager `m` to the entity `object` (the given resource, or the next).
+pub async fn alloc(
+    c: &Clusto,
+    m: &str,
+    object: &str,
+    resource: Option<&str>,
+) -> ModelResult<Allocated> {
+    c.allocate(m, None, Thing::Object(object.into()), resource)
+        .await
 }
