@@ -41,7 +41,7 @@ async fn servers(c: &Clusto, n: usize) -> Vec<String> {
 }
 
 async fn concurrent_ip_allocations_are_unique(p: Pair) {
-    // GIVEN a /24 IP manager and 120 servers
+    // GIVEN a /24 IP manager and CROWD (100) servers
     manager(
         &p.0,
         "ipmanager",
@@ -98,7 +98,7 @@ async fn concurrent_name_allocations_are_the_exact_sequence(p: Pair) {
     )
     .await;
     let hosts = servers(&p.0, CROWD).await;
-    // WHEN 120 objects get a name at once
+    // WHEN CROWD (100) objects get a name at once
     let results = join_all(
         hosts
             .iter()
@@ -106,7 +106,7 @@ async fn concurrent_name_allocations_are_the_exact_sequence(p: Pair) {
             .map(|(i, h)| pick(&p, i).allocate("dbnames", None, Thing::Object(h.clone()), None)),
     )
     .await;
-    // THEN they got exactly db001 … db120, each once
+    // THEN they got exactly db001 … db100, each once
     let got: BTreeSet<String> = results
         .into_iter()
         .map(|r| match r.expect("allocation") {
