@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use clusto_model::{Allocated, AttrValue, Clusto, ModelError, Thing, drivers};
+use clusto_model::{Allocated, AttrValue, Clusto, ModelError, ModelResult, Thing, drivers};
 use clusto_store::ItemStore;
 use common::*;
 use futures::future::join_all;
@@ -28,6 +28,22 @@ async fn pair(a: Arc<dyn ItemStore>, b: Arc<dyn ItemStore>) -> Pair {
 
 fn pick(p: &Pair, i: usize) -> &Clusto {
     if i.is_multiple_of(2) { &p.0 } else { &p.1 }
+}
+
+/// Every host asks `manager` for a resource at the same time, alternating clients.
+async fn allocate_to_all(
+    p: &Pair,
+    manager: &str,
+    hosts: &[String],
+    resource: Option<&str>,
+) -> Vec<ModelResult<Allocated>> {
+    join_all(
+        hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| pick(p, i).allocate(manager, None, Thing::Object(h.clone()), resource)),
+    )
+    .await
 }
 
 async fn servers(c: &Clusto, n: usize) -> Vec<String> {
@@ -55,13 +71,7 @@ async fn concurrent_ip_allocations_are_unique(p: Pair) {
     .await;
     let hosts = servers(&p.0, CROWD).await;
     // WHEN every server asks for an address at the same time, through two clients
-    let results = join_all(
-        hosts
-            .iter()
-            .enumerate()
-            .map(|(i, h)| pick(&p, i).allocate("net", None, Thing::Object(h.clone()), None)),
-    )
-    .await;
+    let results = allocate_to_all(&p, "net", &hosts, None).await;
     // THEN every allocation succeeded with a distinct address, none of them the gateway
     let mut ips = BTreeSet::new();
     for r in results {
@@ -99,13 +109,7 @@ async fn concurrent_name_allocations_are_the_exact_sequence(p: Pair) {
     .await;
     let hosts = servers(&p.0, CROWD).await;
     // WHEN CROWD (100) objects get a name at once
-    let results = join_all(
-        hosts
-            .iter()
-            .enumerate()
-            .map(|(i, h)| pick(&p, i).allocate("dbnames", None, Thing::Object(h.clone()), None)),
-    )
-    .await;
+    let results = allocate_to_all(&p, "dbnames", &hosts, None).await;
     // THEN they got exactly db001 … db100, each once
     let got: BTreeSet<String> = results
         .into_iter()
@@ -184,10 +188,7 @@ async fn concurrent_explicit_claims_of_one_address_have_one_winner(p: Pair) {
     )
     .await;
     let hosts = servers(&p.0, 30).await;
-    let results = join_all(hosts.iter().enumerate().map(|(i, h)| {
-        pick(&p, i).allocate("lan", None, Thing::Object(h.clone()), Some("192.168.7.50"))
-    }))
-    .await;
+    let results = allocate_to_all(&p, "lan", &hosts, Some("192.168.7.50")).await;
     let ok = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(ok, 1);
     for r in results.iter().filter(|r| r.is_err()) {
