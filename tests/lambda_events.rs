@@ -454,6 +454,11 @@ impl ItemStore for ActionRecorder {
         self.inner.transact(ops).await
     }
 
+    async fn put_many(&self, items: Vec<Item>) -> StoreResult<()> {
+        self.record("dynamodb:BatchWriteItem");
+        self.inner.put_many(items).await
+    }
+
     async fn increment(&self, key: &Key, attr: &str, start: i64, by: i64) -> StoreResult<i64> {
         self.record("dynamodb:UpdateItem");
         self.inner.increment(key, attr, start, by).await

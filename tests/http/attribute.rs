@@ -464,3 +464,42 @@ async fn keys_and_values_round_trip_unicode_and_spaces() {
     let a = api.get(&format!("{path}/k/s")).await;
     assert_eq!(a.json()[0]["value"], "héllo wörld 😀\n\"q\"");
 }
+
+#[tokio::test]
+async fn null_values_are_stored_and_shown_as_the_original_does() {
+    // GIVEN an entity
+    let api = server().await;
+    // WHEN a JSON body sets a value of null (Python's None)
+    let a = api
+        .json("POST", "/attribute/x", r#"[{"key": "k", "value": null}]"#)
+        .await;
+    // THEN it is stored as a string row with a null value and shown so
+    assert_eq!(a.status, 201, "{}", a.text);
+    let none = attr("k", json!(null), json!(null), json!(null), "string");
+    assert_eq!(a.json(), json!([none]));
+    assert_eq!(api.get("/attribute/x/k").await.json(), json!([none]));
+    // AND setting None again changes nothing (None equals None), while a text replaces it
+    let a = api
+        .json("PUT", "/attribute/x/k", r#"{"key": "k", "value": null}"#)
+        .await;
+    assert_eq!(a.json(), json!([none]));
+    let a = api.form("PUT", "/attribute/x/k", &[("value", "t")]).await;
+    assert_eq!(a.json()[0]["value"], json!("t"));
+    // AND the json datatype decodes `null` to None as well
+    let a = api
+        .form(
+            "POST",
+            "/attribute/x",
+            &[("key", "j"), ("value", "null"), ("datatype", "json")],
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    assert_eq!(
+        api.get("/attribute/x/j").await.json(),
+        json!([attr("j", json!(null), json!(null), json!(null), "string")])
+    );
+    // AND a missing value is still refused
+    api.json("POST", "/attribute/x", r#"{"key": "k"}"#)
+        .await
+        .assert_error(412, "Provide at least \"key\" and \"value\"");
+}

@@ -3,7 +3,7 @@
 //! | item | pk | sk | notes |
 //! |---|---|---|---|
 //! | entity meta | `E#<name>` | `#` | name, driver, type, eid, `ver` (optimistic lock), `nc` (content rows), `c#<key>` auto-number counters; GSI `by-driver`: `D#<driver>` / eid |
-//! | attribute row | `E#<name>` | `A#<rid>` | key, subkey, number, datatype, value (+ target for relations, + claim key for allocations); GSI `by-key`: `K#<key>` / rid |
+//! | attribute row | `E#<name>` | `A#<rid>` | key, subkey, number, datatype, value (none for a stored None; + target for relations, + claim key for allocations); GSI `by-key`: `K#<key>` / rid |
 //! | back-reference | `E#<target>` | `B#<rid>` | one per relation row pointing at the target (same rid): gives parents, manager `count`, and what to clean on delete |
 //! | sequence counter | `E#<manager>` | `C#next` | name/number managers' atomic counter |
 //! | IP hint | `E#<manager>` | `H#lastip` | where the next IP scan starts (best effort) |
@@ -267,17 +267,21 @@ impl Row {
         }
         item.insert("dt".into(), s(self.value.datatype()));
         let v = match &self.value {
-            AttrValue::Str(v) => s(v),
-            AttrValue::Int(n) => Value::N(*n),
-            AttrValue::DateTime(d) => Value::S(format_datetime(d)),
-            AttrValue::Json(j) => Value::S(j.to_string()),
+            AttrValue::Str(v) => Some(s(v)),
+            AttrValue::Int(n) => Some(Value::N(*n)),
+            AttrValue::DateTime(d) => Some(Value::S(format_datetime(d))),
+            AttrValue::Json(j) => Some(Value::S(j.to_string())),
             AttrValue::Relation(r) => {
                 item.insert("rd".into(), s(r.driver.name));
                 item.insert("re".into(), s(&r.id));
-                s(&r.name)
+                Some(s(&r.name))
             }
+            // A stored None is a `string` row without a value, as clusto's all-NULL row.
+            AttrValue::Null => None,
         };
-        item.insert("v".into(), v);
+        if let Some(v) = v {
+            item.insert("v".into(), v);
+        }
         if let Some(c) = &self.claim {
             item.insert("cpk".into(), s(&c.pk));
             item.insert("csk".into(), s(&c.sk));
@@ -293,6 +297,7 @@ impl Row {
         let sk = get_s(item, schema::SK)?;
         let rid = sk.strip_prefix(ROW_PREFIX).unwrap_or(sk).to_owned();
         let value = match get_s(item, "dt")? {
+            "string" if !item.contains_key("v") => AttrValue::Null,
             "string" => AttrValue::Str(get_s(item, "v")?.to_owned()),
             "int" => AttrValue::Int(get_n(item, "v")?),
             "datetime" => AttrValue::DateTime(

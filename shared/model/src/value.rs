@@ -27,13 +27,16 @@ pub enum AttrValue {
     Relation(EntityRef),
     /// `json`: a list or an object.
     Json(Json),
+    /// Python's `None`: clusto stores it as a `string` row whose value columns are all
+    /// NULL, and the API shows it as `null` (datatype `string`).
+    Null,
 }
 
 impl AttrValue {
     /// The datatype name shown by the API.
     pub fn datatype(&self) -> &'static str {
         match self {
-            AttrValue::Str(_) => "string",
+            AttrValue::Str(_) | AttrValue::Null => "string",
             AttrValue::Int(_) => "int",
             AttrValue::DateTime(_) => "datetime",
             AttrValue::Relation(_) => "relation",
@@ -49,11 +52,13 @@ impl AttrValue {
             AttrValue::DateTime(d) => Json::String(format_datetime(d)),
             AttrValue::Relation(r) => Json::String(r.compact()),
             AttrValue::Json(j) => j.clone(),
+            AttrValue::Null => Json::Null,
         }
     }
 
     /// The text a `value=` filter compares against: only `string` and `json` rows have one
-    /// (`by-attr` with `value=45` never matches the int 45). For `json` it is the text clusto
+    /// (`by-attr` with `value=45` never matches the int 45; a stored `None` has no text, as
+    /// SQL's `string_value = 'x'` never matches NULL). For `json` it is the text clusto
     /// stores, Python's `json.dumps` (see [`python_json_text`]).
     pub fn filter_text(&self) -> Option<String> {
         match self {
@@ -73,7 +78,7 @@ impl AttrValue {
 
     /// A value from a JSON value, typed by its runtime type as clusto does: integers (and
     /// booleans) → int, strings → string, lists and objects → json, anything else → its
-    /// text. `None` for integers outside the 64-bit range.
+    /// text, and `null` → [`AttrValue::Null`]. `None` for integers outside the 64-bit range.
     pub fn from_json(value: Json) -> Option<AttrValue> {
         Some(match value {
             Json::Bool(b) => AttrValue::Int(i64::from(b)),
@@ -81,7 +86,7 @@ impl AttrValue {
             Json::Number(n) if n.is_u64() => return None,
             Json::Number(n) => AttrValue::Str(python_float(n.as_f64().unwrap_or(f64::NAN))),
             Json::String(s) => AttrValue::Str(s),
-            Json::Null => AttrValue::Str("None".into()),
+            Json::Null => AttrValue::Null,
             j @ (Json::Array(_) | Json::Object(_)) => AttrValue::Json(j),
         })
     }

@@ -121,7 +121,7 @@ async fn datatypes_come_from_the_runtime_type(store: Arc<dyn ItemStore>) {
             ("int", json!(i64::MIN)),
             ("string", json!("text")),
             ("string", json!("1.5")),
-            ("string", json!("None")),
+            ("string", json!(null)),
             ("json", json!([1, "a"])),
             ("json", json!({"a": {"c": 3, "d": 4}, "b": 1})),
         ]

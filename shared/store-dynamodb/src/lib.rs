@@ -2,6 +2,7 @@
 //!
 //! Each trait method is one DynamoDB API call (or a short, bounded series of them):
 //! `get` is a consistent `GetItem`, `batch_get` is `BatchGetItem` in chunks of 100,
+//! `put_many` is `BatchWriteItem` in chunks of 25,
 //! `query` is `Query` followed to the last page, `write` is a conditional `PutItem` or
 //! `DeleteItem`, `transact` is `TransactWriteItems`, and `increment` is an `UpdateItem`
 //! with `if_not_exists`. DynamoDB evaluates every condition itself, atomically with the
@@ -26,9 +27,10 @@ use async_trait::async_trait;
 use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnValue};
+use aws_sdk_dynamodb::types::{KeysAndAttributes, PutRequest, ReturnValue, WriteRequest};
 use clusto_store::{
-    Index, Item, ItemStore, Key, Query, StoreError, StoreResult, WriteOp, validate_transaction,
+    Index, Item, ItemStore, Key, Query, StoreError, StoreResult, WriteOp, validate_put_many,
+    validate_transaction,
 };
 use futures::{StreamExt, TryStreamExt};
 
@@ -47,6 +49,12 @@ const BATCH_GET_MAX_KEYS: usize = 100;
 const BATCH_GET_CONCURRENCY: usize = 4;
 /// Rounds in a row that may return nothing but unprocessed keys before giving up.
 const BATCH_GET_MAX_STALLS: u32 = 6;
+/// DynamoDB's limit on items in one `BatchWriteItem` request.
+const BATCH_WRITE_MAX_ITEMS: usize = 25;
+/// How many `BatchWriteItem` requests of one `put_many` are in flight at once.
+const BATCH_WRITE_CONCURRENCY: usize = 8;
+/// Rounds in a row that may write nothing (all items left unprocessed) before giving up.
+const BATCH_WRITE_MAX_STALLS: u32 = 8;
 
 /// An [`ItemStore`] on one DynamoDB table. Cheap to clone the client out of; share the
 /// store itself as `Arc<dyn ItemStore>`.
@@ -126,6 +134,39 @@ impl DynamoStore {
                 )));
             }
             tokio::time::sleep(Duration::from_millis(25 << stalls)).await;
+        }
+    }
+
+    /// One `BatchWriteItem` of at most 25 puts, sent again for whatever DynamoDB leaves
+    /// unprocessed (throttling), with a growing, jittered backoff.
+    async fn batch_write_chunk(&self, items: Vec<WriteRequest>) -> StoreResult<()> {
+        let mut pending = items;
+        let mut stalls = 0;
+        loop {
+            let sent = pending.len();
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, std::mem::take(&mut pending))
+                .send()
+                .await
+                .map_err(|e| from_sdk("BatchWriteItem", e))?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&self.table))
+                .unwrap_or_default();
+            if pending.is_empty() {
+                return Ok(());
+            }
+            stalls = if pending.len() == sent { stalls + 1 } else { 0 };
+            if stalls >= BATCH_WRITE_MAX_STALLS {
+                return Err(StoreError::Busy(format!(
+                    "DynamoDB BatchWriteItem left {} items unprocessed {stalls} times in a row",
+                    pending.len()
+                )));
+            }
+            let cap = 25u64 << stalls.min(6);
+            tokio::time::sleep(Duration::from_millis(cap / 2 + fastrand::u64(0..cap / 2))).await;
         }
     }
 }
@@ -265,6 +306,30 @@ impl ItemStore for DynamoStore {
                 _ => Err(from_sdk("TransactWriteItems", e)),
             },
         }
+    }
+
+    async fn put_many(&self, items: Vec<Item>) -> StoreResult<()> {
+        validate_put_many(&items)?;
+        let requests = items
+            .into_iter()
+            .map(|item| {
+                let put = PutRequest::builder()
+                    .set_item(Some(codec::item(item)))
+                    .build()
+                    .map_err(build_error)?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let chunks: Vec<Vec<WriteRequest>> = requests
+            .chunks(BATCH_WRITE_MAX_ITEMS)
+            .map(<[WriteRequest]>::to_vec)
+            .collect();
+        futures::stream::iter(chunks)
+            .map(|chunk| self.batch_write_chunk(chunk))
+            .buffer_unordered(BATCH_WRITE_CONCURRENCY)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
     }
 
     async fn increment(&self, key: &Key, attr: &str, start: i64, by: i64) -> StoreResult<i64> {

@@ -34,7 +34,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use clusto_store::{
-    Item, ItemStore, Key, Query, StoreError, StoreResult, WriteOp, validate_transaction,
+    Condition, Item, ItemStore, Key, Query, StoreError, StoreResult, WriteOp, validate_put_many,
+    validate_transaction,
 };
 use redb::Database;
 
@@ -181,6 +182,28 @@ impl ItemStore for EmbeddedStore {
         }
     }
 
+    async fn put_many(&self, items: Vec<Item>) -> StoreResult<()> {
+        validate_put_many(&items)?;
+        items
+            .iter()
+            .try_for_each(|i| rules::check_item(i).map(drop))?;
+        if items.is_empty() {
+            return Ok(());
+        }
+        let ops: Vec<WriteOp> = items
+            .into_iter()
+            .map(|item| WriteOp::Put {
+                item,
+                condition: Condition::None,
+            })
+            .collect();
+        // Without conditions nothing can cancel the transaction.
+        match self.run(move |db| write::apply(db, &ops)).await? {
+            Ok(()) => Ok(()),
+            Err(reasons) => Err(StoreError::TransactionCanceled { reasons }),
+        }
+    }
+
     async fn increment(&self, key: &Key, attr: &str, start: i64, by: i64) -> StoreResult<i64> {
         rules::check_key(key)?;
         rules::check_counter_attr(attr)?;
@@ -193,7 +216,6 @@ impl ItemStore for EmbeddedStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clusto_store::Condition;
 
     fn is_invalid<T: fmt::Debug>(r: StoreResult<T>) -> bool {
         matches!(r, Err(StoreError::Invalid(_)))

@@ -322,11 +322,36 @@ pub trait ItemStore: Send + Sync {
     /// [`StoreError::TransactionCanceled`] with one reason per operation.
     async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()>;
 
+    /// Unconditional puts of many items at once, for bulk loads (`clusto-local import`):
+    /// each item is created or replaced whole. Not atomic as a whole: when it fails, some of
+    /// the items may be written and others not; writing the same items again is harmless,
+    /// which is what makes an interrupted bulk load resumable. The items must have distinct
+    /// keys. DynamoDB writes them with `BatchWriteItem`, 25 items a request, several
+    /// requests in flight, retrying what it leaves unprocessed; the embedded store in one
+    /// transaction.
+    async fn put_many(&self, items: Vec<Item>) -> StoreResult<()>;
+
     /// Atomically adds `by` to the integer attribute `attr` of the item at `key`, treating
     /// a missing item or attribute as `start`, and returns the new value
     /// (`SET #a = if_not_exists(#a, :start) + :by`, `UPDATED_NEW`). A missing item is
     /// created with only its key and that attribute.
     async fn increment(&self, key: &Key, attr: &str, start: i64, by: i64) -> StoreResult<i64>;
+}
+
+/// Checks what every backend rejects in a [`ItemStore::put_many`] before writing anything:
+/// an item without string keys, or two items with the same key.
+pub fn validate_put_many(items: &[Item]) -> StoreResult<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for item in items {
+        let key = Key::of(item)
+            .ok_or_else(|| StoreError::Invalid("a put item needs string pk and sk".into()))?;
+        if !seen.insert(key.clone()) {
+            return Err(StoreError::Invalid(format!(
+                "two items of one bulk put have the key {key}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Checks the invariants every backend must reject before touching the database: the

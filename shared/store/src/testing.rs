@@ -27,6 +27,8 @@ pub struct Counts {
     pub transact: usize,
     /// `increment` calls.
     pub increment: usize,
+    /// `put_many` calls.
+    pub put_many: usize,
     /// The most requests that were in flight at the same moment.
     pub max_in_flight: usize,
 }
@@ -37,9 +39,9 @@ impl Counts {
         self.get + self.batch_get + self.query
     }
 
-    /// Write requests (write, transact, increment).
+    /// Write requests (write, transact, increment, put_many).
     pub fn writes(&self) -> usize {
-        self.write + self.transact + self.increment
+        self.write + self.transact + self.increment + self.put_many
     }
 
     /// Every request.
@@ -56,6 +58,7 @@ struct Counters {
     write: AtomicUsize,
     transact: AtomicUsize,
     increment: AtomicUsize,
+    put_many: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
 }
@@ -95,6 +98,7 @@ impl CountingStore {
             write: c.write.load(Ordering::SeqCst),
             transact: c.transact.load(Ordering::SeqCst),
             increment: c.increment.load(Ordering::SeqCst),
+            put_many: c.put_many.load(Ordering::SeqCst),
             max_in_flight: c.max_in_flight.load(Ordering::SeqCst),
         }
     }
@@ -109,6 +113,7 @@ impl CountingStore {
             &c.write,
             &c.transact,
             &c.increment,
+            &c.put_many,
             &c.max_in_flight,
         ] {
             a.store(0, Ordering::SeqCst);
@@ -150,6 +155,11 @@ impl ItemStore for CountingStore {
 
     async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()> {
         self.track(&self.counters.transact, self.inner.transact(ops))
+            .await
+    }
+
+    async fn put_many(&self, items: Vec<Item>) -> StoreResult<()> {
+        self.track(&self.counters.put_many, self.inner.put_many(items))
             .await
     }
 

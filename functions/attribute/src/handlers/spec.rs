@@ -195,8 +195,8 @@ fn number(spec: &Spec) -> ApiResult<Option<i64>> {
     }
 }
 
-/// Step 3: each attribute needs `key` and `value` (412), a numeric `number` (null =
-/// absent), and a value that casts to its `datatype`.
+/// Step 3: each attribute needs `key` and `value` (412; `"value": null` is a value), a
+/// numeric `number` (null = absent), and a value that casts to its `datatype`.
 fn write(spec: Spec, mode: WriteMode) -> ApiResult<AttrWrite> {
     if let Some(field) = spec.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(ApiError::BadRequest(format!(
@@ -204,7 +204,9 @@ fn write(spec: Spec, mode: WriteMode) -> ApiResult<AttrWrite> {
         )));
     }
     let key = text_field(&spec, "key");
-    let value = spec.get("value").filter(|v| !v.is_null()).cloned();
+    // A JSON `null` is a value (Python's None, stored as clusto stores it); only a missing
+    // `value` is refused.
+    let value = spec.get("value").cloned();
     let (Some(key), Some(value)) = (key, value) else {
         return Err(ApiError::PreconditionFailed(
             "Provide at least \"key\" and \"value\"".into(),
@@ -273,5 +275,19 @@ mod tests {
         spec.insert("number".into(), Value::Null);
         let w = write(spec, WriteMode::Add).unwrap();
         assert_eq!(w.number, None);
+    }
+
+    #[test]
+    fn a_null_value_is_a_value() {
+        // GIVEN an attribute whose value is JSON null
+        let mut spec = Spec::new();
+        spec.insert("key".into(), Value::from("k"));
+        spec.insert("value".into(), Value::Null);
+        // WHEN it is validated THEN it is Python's None, datatype string
+        let w = write(spec, WriteMode::Add).unwrap();
+        assert_eq!(
+            w.value,
+            clusto_model::NewValue::Plain(clusto_model::AttrValue::Null)
+        );
     }
 }

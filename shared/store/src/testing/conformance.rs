@@ -36,6 +36,7 @@ pub async fn conformance(store: Arc<dyn ItemStore>) {
     transaction_delete_and_put(s).await;
     transaction_limits(s).await;
     increment(s).await;
+    put_many(s).await;
     concurrent_conditional_puts(&store).await;
     concurrent_increments(&store).await;
 }
@@ -593,6 +594,71 @@ async fn increment(store: &dyn ItemStore) {
     );
     let on_string = store.increment(&k, "name", 0, 1).await;
     assert_invalid(on_string, "incrementing a string attribute");
+}
+
+async fn put_many(store: &dyn ItemStore) {
+    // 260 items over several partitions, some replacing items already there, and one in an
+    // index: more than ten BatchWriteItem requests' worth.
+    let old = item("c-pm#0", "000", &[("old", Value::N(1))]);
+    put_one(store, &old).await;
+    let items: Vec<Item> = (0..260)
+        .map(|i| {
+            item(
+                &format!("c-pm#{}", i % 3),
+                &format!("{i:03}"),
+                &[
+                    ("i", Value::N(i)),
+                    ("gsi2pk", "c-pm#k".into()),
+                    ("gsi2sk", format!("{i:03}").into()),
+                ],
+            )
+        })
+        .collect();
+    store
+        .put_many(items.clone())
+        .await
+        .expect("put_many succeeds");
+    assert_eq!(
+        get(store, &key(&old)).await.as_ref(),
+        Some(&items[0]),
+        "put_many replaces whole items"
+    );
+    let mut got: Vec<Item> = Vec::new();
+    for p in 0..3 {
+        got.extend(query(store, Query::partition(Index::Table, format!("c-pm#{p}"))).await);
+    }
+    got.sort();
+    let mut expected = items.clone();
+    expected.sort();
+    assert_eq!(got, expected, "every item of put_many is written");
+    // The index is maintained too, in index sort-key order.
+    let q = Query::partition(Index::ByKey, "c-pm#k");
+    query_index(store, q, &items, "put_many items in their index").await;
+    // Writing the same items again changes nothing.
+    store
+        .put_many(items.clone())
+        .await
+        .expect("put_many again succeeds");
+    let again = query(store, Query::partition(Index::Table, "c-pm#1")).await;
+    assert_eq!(again.len(), 87, "a repeated put_many duplicates nothing");
+    // Two items with one key, or an item without keys, are refused before any write.
+    let twice = vec![item("c-pm#dup", "a", &[]), item("c-pm#dup", "a", &[])];
+    assert_invalid(store.put_many(twice).await, "two items with one key");
+    let keyless = Item::from([("x".to_owned(), Value::N(1))]);
+    let first = item("c-pm#nokey", "a", &[]);
+    assert_invalid(
+        store.put_many(vec![first.clone(), keyless]).await,
+        "an item without keys",
+    );
+    assert_eq!(
+        get(store, &key(&first)).await,
+        None,
+        "a refused put_many writes nothing"
+    );
+    store
+        .put_many(Vec::new())
+        .await
+        .expect("an empty put_many succeeds");
 }
 
 async fn concurrent_conditional_puts(store: &Arc<dyn ItemStore>) {
