@@ -6,6 +6,7 @@
 //! # Layout
 //! - this file: [`Options`] (the command line), [`state`], [`app`], [`serve`], [`start`]
 //! - `fixture`: loading entities from a JSON file (`--fixture`)
+//! - [`commands`]: `import` and `export`, which move data instead of serving
 
 #![warn(missing_docs)]
 
@@ -30,6 +31,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod commands;
 pub mod fixture;
 
 pub use fixture::{FixtureAttr, FixtureEntity};
@@ -75,10 +77,14 @@ pub struct Options {
     /// Settings shared with the Lambda functions.
     #[command(flatten)]
     pub config: Config,
+
+    /// Instead of serving: import into the store, or export it.
+    #[command(subcommand)]
+    pub command: Option<commands::Command>,
 }
 
 /// The store the options ask for.
-async fn store(options: &Options) -> Result<Arc<dyn ItemStore>, BoxError> {
+pub async fn store(options: &Options) -> Result<Arc<dyn ItemStore>, BoxError> {
     if let Some(table) = &options.config.dynamodb_table {
         let store = DynamoStore::from_env(table.clone()).await;
         if options.create_table {

@@ -1,4 +1,5 @@
-//! `clusto-local`: parse the command line, open the store, serve until SIGINT/SIGTERM.
+//! `clusto-local`: parse the command line, then run an import or export, or open the store
+//! and serve until SIGINT/SIGTERM.
 
 use std::process::ExitCode;
 
@@ -32,6 +33,9 @@ async fn shutdown_signal() {
 async fn main() -> ExitCode {
     init_tracing(LogFormat::Text);
     let options = Options::parse();
+    if let Some(command) = &options.command {
+        return ExitCode::from(clusto_local::commands::run(command, &options).await);
+    }
     let state = match state(&options).await {
         Ok(state) => state,
         Err(e) => {

@@ -29,7 +29,8 @@ pub fn init_tracing(format: LogFormat) {
             .with_current_span(false)
             .with_span_list(true)
             .try_init(),
-        LogFormat::Text => builder.try_init(),
+        // stderr: stdout may carry data (`clusto-local export` writes the dump there).
+        LogFormat::Text => builder.with_writer(std::io::stderr).try_init(),
     };
 }
 

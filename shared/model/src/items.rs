@@ -59,6 +59,12 @@ pub fn next_item(manager: &str, attr: &str, value: i64) -> Item {
     item
 }
 
+/// The attribute of a manager's sequence counter item that holds the counter of one
+/// incarnation (entity id) of the manager: a manager deleted and made again starts anew.
+pub fn sequence_attr(eid: &str) -> String {
+    format!("n{eid}")
+}
+
 /// Key of an IP manager's scan hint.
 pub fn lastip_key(manager: &str) -> Key {
     Key::new(entity_pk(manager), LASTIP_SK)
@@ -74,10 +80,15 @@ pub fn key_partition(key: &str) -> String {
     format!("K#{key}")
 }
 
-/// The claim key of a resource. IP claims are bucketed by /24 so the allocator can list
-/// the taken addresses of a block with one Query; other resources get a partition each.
-pub fn claim_key(attr: &str, resource: &Value) -> Key {
-    match (attr, resource) {
+/// The claim key of a resource value allocated under `attr`. IP claims are bucketed by /24
+/// so the allocator can list the taken addresses of a block with one Query; other
+/// resources get a partition each (integers by number, anything else by its text).
+pub fn claim_key(attr: &str, resource: &AttrValue) -> Key {
+    let resource = match resource {
+        AttrValue::Int(n) => Value::N(*n),
+        other => Value::S(other.filter_text().unwrap_or_default()),
+    };
+    match (attr, &resource) {
         ("ip", Value::N(encoded)) => {
             let ip = crate::resources::ip::decode(*encoded);
             Key::new(ip_bucket(ip >> 8), format!("{:03}", ip & 0xff))
@@ -463,6 +474,9 @@ pub struct Partition {
     pub backrefs: Vec<BackRef>,
     /// The IP scan hint, if any.
     pub lastip: Option<u32>,
+    /// A name or number manager's sequence counter (the next number to hand out), if it
+    /// has handed out any.
+    pub sequence: Option<i64>,
 }
 
 impl Partition {
@@ -481,8 +495,15 @@ impl Partition {
             rows: Vec::new(),
             backrefs: Vec::new(),
             lastip: None,
+            sequence: None,
         };
+        let counter = sequence_attr(&part.meta.entity.id);
         for item in items {
+            // The counter item is shared by the manager's incarnations: no `eid` of its own.
+            if item.get(schema::SK).and_then(Value::as_s) == Some(NEXT_SK) {
+                part.sequence = opt_n(item, &counter);
+                continue;
+            }
             if item.get("eid").and_then(Value::as_s) != Some(part.meta.entity.id.as_str()) {
                 continue;
             }

@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-use clusto_store::{Condition, Index, Query, StoreError, Value, WriteOp};
+use clusto_store::{Condition, Index, Query, StoreError, WriteOp};
 
 use crate::attrs::{delete_row_ops, parse_int, put_row_ops};
 use crate::drivers::{Driver, ManagerKind};
@@ -106,7 +106,7 @@ fn sequence_value(kind: ManagerKind, manager: &Entity, n: i64) -> ModelResult<At
 
 /// The attribute of the manager's sequence counter item (per incarnation of the manager).
 fn counter_attr(manager: &Entity) -> String {
-    format!("n{}", manager.reference().id)
+    items::sequence_attr(&manager.reference().id)
 }
 
 fn manager_kind(manager: &Entity) -> ModelResult<ManagerKind> {
@@ -133,13 +133,6 @@ fn normalise(kind: ManagerKind, manager: &Entity, resource: &str) -> ModelResult
         }
         ManagerKind::Num => Ok(AttrValue::Int(parse_int(resource)?)),
         _ => Ok(AttrValue::Str(resource.to_owned())),
-    }
-}
-
-fn claim_value(v: &AttrValue) -> Value {
-    match v {
-        AttrValue::Int(n) => Value::N(*n),
-        other => Value::S(other.filter_text().unwrap_or_default()),
     }
 }
 
@@ -189,7 +182,7 @@ impl Clusto {
 
     /// Whether someone holds the resource `value` under `attr`.
     async fn claimed(&self, attr: &str, value: &AttrValue) -> ModelResult<bool> {
-        let key = items::claim_key(attr, &claim_value(value));
+        let key = items::claim_key(attr, value);
         Ok(self.store.get(&key).await?.is_some())
     }
 
@@ -327,7 +320,7 @@ impl Clusto {
                 .map_or(0, |n| n + 1);
             let tref = t.reference().clone();
             let claim = Claim {
-                key: items::claim_key(attr, &claim_value(&value)),
+                key: items::claim_key(attr, &value),
                 owner: tref.clone(),
                 number,
             };
@@ -471,7 +464,7 @@ impl Clusto {
                 None => managed,
                 Some(r) => {
                     let v = normalise(kind, &m, r)?;
-                    let key = items::claim_key(attr, &claim_value(&v));
+                    let key = items::claim_key(attr, &v);
                     let Some(item) = self.store.get(&key).await? else {
                         return Ok(());
                     };
@@ -511,7 +504,7 @@ impl Clusto {
         let m = self.get(manager, None).await?;
         let kind = manager_kind(&m)?;
         let v = normalise(kind, &m, resource)?;
-        let key = items::claim_key(kind.attr(), &claim_value(&v));
+        let key = items::claim_key(kind.attr(), &v);
         match self.store.get(&key).await? {
             Some(item) => Ok(vec![Claim::from_item(&item)?.owner]),
             None => Ok(Vec::new()),
