@@ -17,7 +17,7 @@
 //! - [`export`]: reading a whole store into a snapshot
 //! - [`load`]: writing a snapshot into a store (clash checks first, then bulk puts)
 //! - [`progress`]: the progress bar (or periodic lines) and the closing summary
-//! - [`error`]: [`MigrateError`]
+//! - [`error`]: the one error type, [`MigrateError`]
 
 #![warn(missing_docs)]
 

@@ -321,30 +321,18 @@ async fn check_answers(dir: &Path, installed: &str) {
         (201, json!(-1979711484)),
         "10.0.0.4"
     );
-    for taken in ["10.0.0.2", "10.0.0.52"] {
-        let (status, got) = api
-            .call(
-                "POST",
-                "/resourcemanager/ipmanager/net-10",
-                &[("object", "vm0001"), ("resource", taken)],
-            )
-            .await;
-        assert_eq!(
-            (status, got),
-            (409, json!("Requested resource is not available."))
-        );
+    let ip_manager = "/resourcemanager/ipmanager/net-10";
+    let name_manager = "/resourcemanager/simplenamemanager/names-app";
+    for (manager, taken) in [
+        (ip_manager, "10.0.0.2"),
+        (ip_manager, "10.0.0.52"),
+        (name_manager, "app001"),
+    ] {
+        let form = [("object", "vm0001"), ("resource", taken)];
+        let (status, got) = api.call("POST", manager, &form).await;
+        let refused = (409, json!("Requested resource is not available."));
+        assert_eq!((status, got), refused, "{taken} was allocated in clusto");
     }
-    let (status, got) = api
-        .call(
-            "POST",
-            "/resourcemanager/simplenamemanager/names-app",
-            &[("object", "vm0001"), ("resource", "app001")],
-        )
-        .await;
-    assert_eq!(
-        (status, got),
-        (409, json!("Requested resource is not available."))
-    );
     let (status, got) = api
         .call(
             "POST",
