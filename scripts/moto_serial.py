@@ -21,7 +21,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import run_simple
+from werkzeug.serving import BaseWSGIServer, run_simple
 
 
 def counting(app):
@@ -40,6 +40,10 @@ def counting(app):
 
 
 def main() -> None:
+    # A long listen queue: while one request is served, a crowd of test clients (hundreds of
+    # concurrent allocations, several SDK connection pools) waits in the kernel's queue
+    # instead of having its connects dropped and timed out (werkzeug's default is 128).
+    BaseWSGIServer.request_queue_size = 4096
     host, port = sys.argv[1], int(sys.argv[2])
     app = DomainDispatcherApplication(create_backend_app)
     if "--count" in sys.argv[3:]:

@@ -437,3 +437,55 @@ async fn bad_sources_fail_with_status_2_and_write_nothing() {
         "nothing was opened or written"
     );
 }
+
+#[tokio::test]
+async fn what_is_over_the_limits_is_listed_with_its_ids_and_skipped() {
+    // GIVEN the SQLite test database (SQLite does not enforce VARCHAR lengths) with a name,
+    // a key and a value over our limits, and a second live entity named web01
+    let dir = scratch();
+    let url = clusto_database(Dialect::Sqlite, dir.path()).await;
+    let pool = sqlx::SqlitePool::connect(&url.replacen("sqlite:", "sqlite://", 1))
+        .await
+        .unwrap();
+    let long_name = "n".repeat(1025);
+    let big_value = "v".repeat(256 * 1024 + 1);
+    let long_key = "k".repeat(257);
+    for (sql, text) in [
+        (
+            "INSERT INTO entities VALUES (100, ?, 'server', 'basicserver', 1, NULL)",
+            long_name.as_str(),
+        ),
+        (
+            "INSERT INTO entities VALUES (101, ?, 'server', 'basicserver', 1, NULL)",
+            "web01",
+        ),
+        (
+            "INSERT INTO entity_attrs VALUES (200, 7, 'big', NULL, NULL, 'string', NULL, ?, NULL, NULL, 1, NULL)",
+            big_value.as_str(),
+        ),
+        (
+            "INSERT INTO entity_attrs VALUES (201, 7, ?, NULL, NULL, 'int', 1, NULL, NULL, NULL, 1, NULL)",
+            long_key.as_str(),
+        ),
+    ] {
+        sqlx::query(sql).bind(text).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    // WHEN it is read
+    let (snapshot, skipped) = clusto_migrate::sql::read(&url).await.expect("read");
+    // THEN each is listed with its ids and left out; everything else is there
+    let listed: Vec<String> = skipped.iter().map(ToString::to_string).collect();
+    for expected in [
+        "skipped entity 100 \"nnn",
+        "skipped entity 101 \"web01\": the name is live twice: entity 7 has it too",
+        "skipped attr 200 (big) of entity 7 \"web01\": values are limited to 262144 bytes; this one has 262145",
+        "skipped attr 201 (kkk",
+    ] {
+        assert!(
+            listed.iter().any(|l| l.starts_with(expected)),
+            "{expected} not in {listed:#?}"
+        );
+    }
+    assert_eq!(snapshot.entities.len(), 14);
+    assert_eq!(snapshot.rows.len(), 57);
+}
