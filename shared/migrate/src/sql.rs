@@ -32,7 +32,7 @@ use chrono::NaiveDateTime;
 use clusto_model::drivers::{self, ManagerKind};
 use clusto_model::items::{self, Meta, Row};
 use clusto_model::resources::ip;
-use clusto_model::{AttrValue, MAX_KEY_BYTES, MAX_NAME_BYTES, MAX_VALUE_BYTES};
+use clusto_model::{AttrValue, MAX_KEY_BYTES, MAX_NAME_BYTES, check_value_size};
 use futures::TryStreamExt;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row as _};
@@ -282,14 +282,13 @@ impl<'a> Source<'a> {
                     continue;
                 }
             };
-            let name = self.snapshot.entities[owner].entity.name.clone();
-            let what = |key: &str| format!("attr {attr_id} ({key}) of entity {entity_id} {name:?}");
             let key: Option<String> = r.try_get(2)?;
             let key = key.unwrap_or_default();
             let row = match self.row(&r, attr_id, &key) {
                 Ok(row) => row,
                 Err(why) => {
-                    self.skipped.push(skip(what(&key), why));
+                    let what = self.what(owner, entity_id, attr_id, &key);
+                    self.skipped.push(skip(what, why));
                     continue;
                 }
             };
@@ -303,8 +302,9 @@ impl<'a> Source<'a> {
             let mut row = row;
             if let Some(claim) = &row.claim {
                 if let Some(first) = claimed.get(claim) {
+                    let what = self.what(owner, entity_id, attr_id, &key);
                     self.skipped.push(skip(
-                        format!("the claim of {}", what(&key)),
+                        format!("the claim of {what}"),
                         format!("attr {first} holds the same resource; the row is kept"),
                     ));
                     row.claim = None;
@@ -323,6 +323,12 @@ impl<'a> Source<'a> {
         progress.finish();
         self.snapshot.lastips.extend(lastips);
         Ok(contains_max)
+    }
+
+    /// How a skip names a row: `attr 345 (key) of entity 7 "web01"`.
+    fn what(&self, owner: usize, entity_id: i64, attr_id: i64, key: &str) -> String {
+        let name = &self.snapshot.entities[owner].entity.name;
+        format!("attr {attr_id} ({key}) of entity {entity_id} {name:?}")
     }
 
     /// One attribute row, or why it is skipped.
@@ -383,16 +389,7 @@ impl<'a> Source<'a> {
             }
             other => return Err(format!("the datatype {other:?} is not one of clusto's")),
         };
-        let len = match &value {
-            AttrValue::Str(s) => s.len(),
-            AttrValue::Json(j) => j.to_string().len(),
-            _ => 0,
-        };
-        if len > MAX_VALUE_BYTES {
-            return Err(format!(
-                "values are limited to {MAX_VALUE_BYTES} bytes; this one has {len}"
-            ));
-        }
+        check_value_size(&value).map_err(|e| e.to_string())?;
         let allocation = ["ip", "simplename", "simplenum", "resource"].contains(&key);
         let claim = (allocation
             && subkey.is_none()

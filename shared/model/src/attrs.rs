@@ -122,7 +122,9 @@ pub fn check_key(key: &str) -> ModelResult<()> {
     Ok(())
 }
 
-fn check_value_size(v: &AttrValue) -> ModelResult<()> {
+/// [`ModelError::TooLarge`] unless the value's stored text fits [`MAX_VALUE_BYTES`] (both
+/// backends alike; imports check with it too).
+pub fn check_value_size(v: &AttrValue) -> ModelResult<()> {
     let len = match v {
         AttrValue::Str(s) => s.len(),
         AttrValue::Json(j) => j.to_string().len(),

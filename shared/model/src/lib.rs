@@ -39,7 +39,7 @@ pub mod resources;
 pub mod retry;
 pub mod value;
 
-pub use attrs::{AttrFilter, AttrWrite, NewValue, WriteMode, parse_int};
+pub use attrs::{AttrFilter, AttrWrite, NewValue, WriteMode, check_value_size, parse_int};
 pub use drivers::Driver;
 pub use entity::{Created, Entity, EntityFilter};
 pub use error::{ModelError, ModelResult};

@@ -197,7 +197,7 @@ async fn an_import_that_clashes_with_the_store_writes_nothing() {
 }
 
 #[tokio::test]
-async fn damaged_dumps_are_refused_whole_and_unknown_drivers_skipped() {
+async fn damaged_dumps_are_refused_whole_and_what_no_store_takes_skipped() {
     let dir = scratch();
     let url = clusto_database(Dialect::Sqlite, dir.path()).await;
     let (snapshot, _) = sql::read(&url).await.expect("read");
@@ -212,6 +212,9 @@ async fn damaged_dumps_are_refused_whole_and_unknown_drivers_skipped() {
         "\"driver\":\"penguinserver\"",
         1,
     );
+    // Over the value limit: only a hand-made dump can hold it.
+    let too_big = format!("\"value\":\"{}\"", "u".repeat(300_000));
+    let huge = good.replacen("\"value\":\"upper\"", &too_big, 1);
     for (name, text, code, message) in [
         ("cut", cut.as_str(), 2, "the dump stops before its end line"),
         (
@@ -226,6 +229,12 @@ async fn damaged_dumps_are_refused_whole_and_unknown_drivers_skipped() {
             plugin.as_str(),
             1,
             "skipped entity \"web01\" and its attributes",
+        ),
+        (
+            "huge",
+            huge.as_str(),
+            1,
+            "(Zed) of \"web01\": Attribute values are limited to 262144 bytes",
         ),
     ] {
         let path = dir.path().join(format!("{name}.jsonl"));

@@ -478,7 +478,7 @@ async fn what_is_over_the_limits_is_listed_with_its_ids_and_skipped() {
     for expected in [
         "skipped entity 100 \"nnn",
         "skipped entity 101 \"web01\": the name is live twice: entity 7 has it too",
-        "skipped attr 200 (big) of entity 7 \"web01\": values are limited to 262144 bytes; this one has 262145",
+        "skipped attr 200 (big) of entity 7 \"web01\": Attribute values are limited to 262144 bytes; this one has 262145.",
         "skipped attr 201 (kkk",
     ] {
         assert!(
