@@ -447,11 +447,11 @@ impl ItemStore for ActionRecorder {
         self.inner.write(op).await
     }
 
-    async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()> {
+    async fn transact(&self, ops: Vec<WriteOp>, token: &str) -> StoreResult<()> {
         for op in &ops {
             self.record(Self::op_action(op));
         }
-        self.inner.transact(ops).await
+        self.inner.transact(ops, token).await
     }
 
     async fn put_many(&self, items: Vec<Item>) -> StoreResult<()> {

@@ -16,6 +16,10 @@ use serde_json::Value;
 
 use crate::render::json_response;
 
+/// What a 503 asks clients to wait before retrying, in seconds: long enough for throttling
+/// to ease (DynamoDB adapts on-demand capacity within seconds), short for a client.
+const RETRY_AFTER_SECONDS: &str = "1";
+
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -49,9 +53,17 @@ pub enum ApiError {
     /// 413: a value or a request body over the stated limits.
     #[error("{0}")]
     TooLarge(String),
-    /// 503: the database is throttling or too busy to finish; the client may retry.
-    #[error("The database is busy; please retry the request.")]
+    /// 503 with `Retry-After`: the database is throttling or too busy to finish, and nothing
+    /// was written; the client may retry.
+    #[error("The database is busy; nothing was changed. Please retry the request.")]
     Busy(#[source] StoreError),
+    /// 503 with `Retry-After`: the database did not confirm a change, even when asked again,
+    /// so it may or may not have been made.
+    #[error(
+        "The database did not confirm the change, so it may or may not have been made; \
+         read the data before repeating the request."
+    )]
+    Unconfirmed(#[source] StoreError),
     /// 500: a bug or a backend failure. Logged with its cause; answered generically.
     #[error("internal error")]
     Internal(#[source] Box<dyn StdError + Send + Sync>),
@@ -79,7 +91,7 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy(_) | ApiError::Unconfirmed(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -102,7 +114,8 @@ impl From<ModelError> for ApiError {
             | ModelError::Conflict(_)) => ApiError::Conflict(e.to_string()),
             ModelError::Invalid(msg) => ApiError::BadRequest(msg),
             ModelError::TooLarge(msg) => ApiError::TooLarge(msg),
-            ModelError::Store(StoreError::Busy(msg)) => ApiError::Busy(StoreError::Busy(msg)),
+            ModelError::Store(e @ StoreError::Unknown(_)) => ApiError::Unconfirmed(e),
+            ModelError::Store(e) if e.is_transient() => ApiError::Busy(e),
             e @ (ModelError::Store(_) | ModelError::Corrupt { .. }) => {
                 ApiError::Internal(Box::new(e))
             }
@@ -125,6 +138,7 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %cause, source = ?cause.source(), "request failed");
             }
             ApiError::Busy(cause) => tracing::warn!(error = %cause, "store busy"),
+            ApiError::Unconfirmed(cause) => tracing::error!(error = %cause, "write unconfirmed"),
             _ => {}
         }
         let message = match &self {
@@ -138,6 +152,12 @@ impl IntoResponse for ApiError {
             && let Ok(value) = HeaderValue::from_str(allow)
         {
             response.headers_mut().insert(header::ALLOW, value);
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
         }
         response
     }
@@ -174,5 +194,26 @@ mod tests {
         assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
         let bad = ApiError::from(ModelError::Store(StoreError::Invalid("x".into())));
         assert_eq!(bad.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn throttled_and_unconfirmed_writes_are_503_with_retry_after() {
+        let throttled = StoreError::TransactionCanceled {
+            reasons: vec![
+                clusto_store::CancelReason::None,
+                clusto_store::CancelReason::Throttled,
+            ],
+        };
+        let unknown = StoreError::Unknown("lost answer".into());
+        for (e, text) in [
+            (throttled, "nothing was changed"),
+            (unknown, "may or may not"),
+        ] {
+            let error = ApiError::from(ModelError::Store(e));
+            assert!(error.to_string().contains(text), "{error}");
+            let response = error.into_response();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(response.headers()[header::RETRY_AFTER], RETRY_AFTER_SECONDS);
+        }
     }
 }

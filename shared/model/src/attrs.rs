@@ -13,7 +13,7 @@ use clusto_store::{Condition, Index, Key, MAX_TRANSACTION_OPS, Query, Value, Wri
 
 use crate::entity::Entity;
 use crate::items::{self, CONTAINS, Row};
-use crate::retry::retry;
+use crate::retry::{self, retry};
 use crate::value::{AttrValue, MAX_VALUE_BYTES};
 use crate::{Attribute, Clusto, EntityRef, MAX_KEY_BYTES, ModelError, ModelResult, drivers, ids};
 
@@ -347,7 +347,7 @@ impl Clusto {
                 ops.len()
             )));
         }
-        self.store.transact(ops).await?;
+        retry::transact(&*self.store, ops).await?;
         part.rows = plan.rows;
         Ok(Entity { part })
     }

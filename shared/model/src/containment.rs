@@ -13,7 +13,7 @@ use clusto_store::{Condition, WriteOp};
 use crate::drivers::{ContainerRule, Driver};
 use crate::entity::{Entity, chunk_groups, driver};
 use crate::items::{CONTAINS, Row};
-use crate::retry::retry;
+use crate::retry::{self, retry};
 use crate::value::AttrValue;
 use crate::{Clusto, EntityRef, ModelError, ModelResult, drivers, ids};
 
@@ -183,7 +183,7 @@ impl Clusto {
         meta.counters
             .insert(CONTAINS.into(), first + todo.len() as i64);
         ops.push(meta.put_if_version(Some(a.part.meta.ver)));
-        self.store.transact(ops).await?;
+        retry::transact(&*self.store, ops).await?;
         Ok(())
     }
 
@@ -243,7 +243,7 @@ impl Clusto {
         let mut all: Vec<Vec<WriteOp>> = groups.into_values().collect();
         all.push(vec![meta.put_if_version(Some(a.part.meta.ver))]);
         for chunk in chunk_groups(all) {
-            self.store.transact(chunk).await?;
+            retry::transact(&*self.store, chunk).await?;
         }
         Ok(())
     }

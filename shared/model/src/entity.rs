@@ -11,7 +11,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::drivers::{self, Driver, ManagerKind, PropDefault};
 use crate::items::{self, CONTAINS, Meta, Partition, Row};
-use crate::retry::retry;
+use crate::retry::{self, retry};
 use crate::value::AttrValue;
 use crate::{
     Attribute, Clusto, EntityRef, MAX_NAME_BYTES, ModelError, ModelResult, READ_CONCURRENCY, ids,
@@ -414,7 +414,7 @@ impl Clusto {
                         _ => None,
                     })
                     .collect();
-                self.store.transact(chunk).await?;
+                retry::transact(&*self.store, chunk).await?;
                 lock(&made_here).extend(created);
             }
             self.metas(names).await
@@ -489,7 +489,7 @@ impl Clusto {
                 condition: Condition::equals("ver", part.meta.ver),
             }]);
             for chunk in chunk_groups(groups) {
-                self.store.transact(chunk).await?;
+                retry::transact(&*self.store, chunk).await?;
             }
             Ok(true)
         })

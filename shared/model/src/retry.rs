@@ -7,24 +7,88 @@
 //! backoff: the new read either shows the winner's change (and validation turns it into the
 //! right domain error, e.g. "already exists") or lets the operation succeed. Only store
 //! errors are retried; domain errors are answers.
+//!
+//! A transaction whose outcome is unknown (its answer was lost) is never decided anew: it
+//! may have committed, and a fresh read would then see the operation's own write as someone
+//! else's ("already exists", a second IP allocated). [`transact`] sends the very same
+//! transaction again with the same token, which the store answers from its record of the
+//! first commit; if the outcome stays unknown, the operation fails with
+//! [`StoreError::Unknown`] and is not retried here.
 
 use std::future::Future;
 use std::time::Duration;
 
-use clusto_store::{CancelReason, StoreError};
+use clusto_store::{CancelReason, ItemStore, StoreError, WriteOp};
 
 use crate::{ModelError, ModelResult};
 
 /// How many times an operation is attempted before giving up with [`StoreError::Busy`].
 pub const MAX_ATTEMPTS: u32 = 40;
+/// How many times [`transact`] sends one transaction while the store is busy or its outcome
+/// unknown (about 6 s of backoff in all, well inside DynamoDB's 10-minute token window).
+pub const SAME_TOKEN_ATTEMPTS: u32 = 8;
 
 fn lost_race(e: &ModelError) -> bool {
     match e {
         ModelError::Store(StoreError::ConditionFailed | StoreError::Busy(_)) => true,
-        ModelError::Store(StoreError::TransactionCanceled { reasons }) => reasons
-            .iter()
-            .any(|r| matches!(r, CancelReason::ConditionFailed | CancelReason::Conflict)),
+        ModelError::Store(StoreError::TransactionCanceled { reasons }) => reasons.iter().any(|r| {
+            matches!(
+                r,
+                CancelReason::ConditionFailed | CancelReason::Conflict | CancelReason::Throttled
+            )
+        }),
         _ => false,
+    }
+}
+
+/// Whether sending the same transaction again, unchanged, is the answer: the store was too
+/// busy to run it, or it may have committed unseen.
+fn resend(e: &StoreError) -> bool {
+    match e {
+        StoreError::Unknown(_) | StoreError::Busy(_) => true,
+        StoreError::TransactionCanceled { reasons } => {
+            reasons.contains(&CancelReason::Throttled)
+                && !reasons.contains(&CancelReason::ConditionFailed)
+        }
+        _ => false,
+    }
+}
+
+/// A new transaction token: 32 random hex digits (DynamoDB accepts up to 36 characters).
+fn new_token() -> String {
+    format!("{:032x}", fastrand::u128(..))
+}
+
+/// Writes `ops` as one transaction under a token of its own, sending it again with that
+/// token, after a jittered backoff, while the store is busy or the outcome unknown. Once any
+/// attempt's outcome was unknown the final failure is [`StoreError::Unknown`] too, even if
+/// later attempts were merely refused as busy: the first may still have committed.
+pub(crate) async fn transact(store: &dyn ItemStore, ops: Vec<WriteOp>) -> ModelResult<()> {
+    let token = new_token();
+    let mut unknown = None;
+    let mut attempt = 0;
+    loop {
+        let e = match store.transact(ops.clone(), &token).await {
+            Ok(()) => return Ok(()),
+            Err(e) if resend(&e) => e,
+            // A definite refusal after an unknown outcome means the first attempt did not
+            // commit either (a repeat of a committed one succeeds): the caller may decide
+            // anew.
+            Err(e) => return Err(e.into()),
+        };
+        if let StoreError::Unknown(message) = &e {
+            unknown = Some(message.clone());
+        }
+        attempt += 1;
+        if attempt >= SAME_TOKEN_ATTEMPTS {
+            return Err(match unknown {
+                Some(message) => StoreError::Unknown(message),
+                None => e,
+            }
+            .into());
+        }
+        let cap = 25u64 << attempt.min(5);
+        tokio::time::sleep(Duration::from_millis(cap / 2 + fastrand::u64(0..cap / 2))).await;
     }
 }
 

@@ -20,6 +20,12 @@ const BUSY_CODES: [&str; 5] = [
     "LimitExceededException",
 ];
 
+/// Operations whose effect may have happened when their answer is lost (a timeout, a
+/// broken connection, a 5xx): they are not safe to send again blindly, so their failures of
+/// that kind are [`StoreError::Unknown`]. Reads, and `BatchWriteItem` (whole-item puts, the
+/// same again on a repeat), are [`StoreError::Busy`] instead.
+const UNSAFE_TO_REPEAT: [&str; 4] = ["PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems"];
+
 /// What this backend puts inside [`StoreError::Backend`]: a message only, with the SDK's
 /// whole error chain rendered into it, so no SDK type is reachable through `source()`.
 #[derive(Debug)]
@@ -53,17 +59,28 @@ where
     let server_error = err
         .raw_response()
         .is_some_and(|r| r.status().is_server_error());
+    // No answer at all: the call timed out or its connection failed (refused, reset, a
+    // connect timeout on a crowded endpoint). The SDK has already retried it.
+    let no_answer = matches!(
+        err,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
+    );
     match code.as_deref() {
         Some("ConditionalCheckFailedException") => StoreError::ConditionFailed,
         Some(c) if BUSY_CODES.contains(&c) => {
             StoreError::Busy(format!("DynamoDB {operation}: {c}: {message}"))
         }
-        // A 5xx (InternalServerError, ServiceUnavailable) is the service's own failure and
-        // may succeed when retried; the SDK has already retried it a few times.
-        _ if server_error => StoreError::Busy(format!(
-            "DynamoDB {operation}: server error: {}",
-            DisplayErrorContext(&err)
-        )),
+        // A 5xx (InternalServerError, ServiceUnavailable) is the service's own failure; like
+        // a lost answer, it leaves a write's outcome open (AWS: "the request may or may not
+        // have succeeded"), and a read may simply be asked again.
+        _ if server_error || no_answer => {
+            let what = format!("DynamoDB {operation}: {}", DisplayErrorContext(&err));
+            if UNSAFE_TO_REPEAT.contains(&operation) {
+                StoreError::Unknown(what)
+            } else {
+                StoreError::Busy(what)
+            }
+        }
         // DynamoDB refused the request itself (an item over 400 KB, an empty key value, a
         // number where a key needs a string): the caller asked for something impossible.
         Some("ValidationException") => StoreError::Invalid(format!(
@@ -82,6 +99,7 @@ pub(crate) fn cancel_reason(code: Option<&str>) -> CancelReason {
         None | Some("None") => CancelReason::None,
         Some("ConditionalCheckFailed") => CancelReason::ConditionFailed,
         Some("TransactionConflict") => CancelReason::Conflict,
+        Some("ThrottlingError" | "ProvisionedThroughputExceeded") => CancelReason::Throttled,
         Some(other) => CancelReason::Other(other.to_owned()),
     }
 }
@@ -114,10 +132,30 @@ mod tests {
     }
 
     #[test]
-    fn server_errors_are_busy() {
-        let e = from_sdk("TransactWriteItems", answer("InternalServerError", 500));
+    fn server_errors_are_busy_for_reads_and_unknown_for_writes() {
+        let e = from_sdk("Query", answer("InternalServerError", 500));
         assert!(matches!(e, StoreError::Busy(_)), "{e:?}");
         assert!(e.is_transient());
+        for write in UNSAFE_TO_REPEAT {
+            let e = from_sdk(write, answer("InternalServerError", 500));
+            assert!(matches!(e, StoreError::Unknown(_)), "{write}: {e:?}");
+            assert!(!e.is_transient(), "an unknown outcome is not a failure");
+        }
+    }
+
+    #[test]
+    fn lost_answers_are_busy_for_reads_and_unknown_for_writes() {
+        let timeout = || SdkError::<PutItemError, HttpResponse>::timeout_error("slow");
+        assert!(matches!(
+            from_sdk("GetItem", timeout()),
+            StoreError::Busy(_)
+        ));
+        assert!(matches!(
+            from_sdk("BatchWriteItem", timeout()),
+            StoreError::Busy(_)
+        ));
+        let e = from_sdk("TransactWriteItems", timeout());
+        assert!(matches!(&e, StoreError::Unknown(m) if m.contains("TransactWriteItems")));
     }
 
     #[test]
@@ -147,11 +185,6 @@ mod tests {
         let source = std::error::Error::source(&e).expect("the backend error");
         assert!(source.is::<DynamoError>());
         assert!(source.source().is_none());
-        let e = from_sdk(
-            "GetItem",
-            SdkError::<PutItemError, HttpResponse>::timeout_error("slow"),
-        );
-        assert!(matches!(e, StoreError::Backend(_)), "{e:?}");
     }
 
     #[test]
@@ -166,9 +199,12 @@ mod tests {
             cancel_reason(Some("TransactionConflict")),
             CancelReason::Conflict
         );
+        for throttled in ["ThrottlingError", "ProvisionedThroughputExceeded"] {
+            assert_eq!(cancel_reason(Some(throttled)), CancelReason::Throttled);
+        }
         assert_eq!(
-            cancel_reason(Some("ThrottlingError")),
-            CancelReason::Other("ThrottlingError".into())
+            cancel_reason(Some("ItemCollectionSizeLimitExceeded")),
+            CancelReason::Other("ItemCollectionSizeLimitExceeded".into())
         );
     }
 }

@@ -278,17 +278,19 @@ impl ItemStore for DynamoStore {
         Ok(())
     }
 
-    async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()> {
-        validate_transaction(&ops)?;
+    async fn transact(&self, ops: Vec<WriteOp>, token: &str) -> StoreResult<()> {
+        validate_transaction(&ops, token)?;
         let items = ops
             .into_iter()
             .map(|op| codec::transact_item(&self.table, op))
             .collect::<StoreResult<Vec<_>>>()?;
-        // The SDK fills in ClientRequestToken, so its own retries of this call are idempotent.
+        // The caller's token, not one the SDK makes up per call: a repeat by the caller after
+        // an unknown outcome is then answered from DynamoDB's record of the first commit.
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
+            .client_request_token(token)
             .send()
             .await;
         match result {

@@ -277,6 +277,12 @@ async fn malformed_requests_are_invalid() {
 
 // ---- transactions -----------------------------------------------------------------------
 
+/// A token of its own for each transaction: DynamoDB refuses a token reused with other
+/// operations within 10 minutes.
+fn token() -> String {
+    format!("t-{:032x}", fastrand::u128(..))
+}
+
 #[tokio::test]
 #[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
 async fn a_cancelled_transaction_reports_a_reason_per_operation_and_writes_nothing() {
@@ -301,7 +307,7 @@ async fn a_cancelled_transaction_reports_a_reason_per_operation_and_writes_nothi
         },
         put(item("E#a2", "META", &[]), Condition::Exists),
     ];
-    let err = store.transact(ops).await.unwrap_err();
+    let err = store.transact(ops, &token()).await.unwrap_err();
     let StoreError::TransactionCanceled { reasons } = &err else {
         panic!("{err:?}")
     };
@@ -342,7 +348,7 @@ async fn a_transaction_writes_everything_and_an_unconditional_check_passes() {
         key: Key::new("E#nothing", "META"),
         condition: Condition::None,
     });
-    store.transact(ops).await.unwrap();
+    store.transact(ops, &token()).await.unwrap();
     let written = store
         .query(&Query::partition(Index::Table, "E#many"))
         .await
@@ -360,11 +366,11 @@ async fn oversized_or_duplicate_transactions_are_invalid_before_any_call() {
         .map(|i| put(item("p", &i.to_string(), &[]), Condition::None))
         .collect();
     assert!(matches!(
-        store.transact(too_many).await,
+        store.transact(too_many, &token()).await,
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        store.transact(vec![]).await,
+        store.transact(vec![], &token()).await,
         Err(StoreError::Invalid(_))
     ));
     let twice = vec![
@@ -375,7 +381,7 @@ async fn oversized_or_duplicate_transactions_are_invalid_before_any_call() {
         },
     ];
     assert!(matches!(
-        store.transact(twice).await,
+        store.transact(twice, &token()).await,
         Err(StoreError::Invalid(_))
     ));
     store.delete_table().await.unwrap();

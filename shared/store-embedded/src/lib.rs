@@ -173,8 +173,10 @@ impl ItemStore for EmbeddedStore {
         }
     }
 
-    async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()> {
-        validate_transaction(&ops)?;
+    /// A redb commit either happens or fails before returning, never with an unknown
+    /// outcome, so nobody needs to repeat one: the token is checked and not kept.
+    async fn transact(&self, ops: Vec<WriteOp>, token: &str) -> StoreResult<()> {
+        validate_transaction(&ops, token)?;
         rules::check_ops(&ops)?;
         match self.run(move |db| write::apply(db, &ops)).await? {
             Ok(()) => Ok(()),

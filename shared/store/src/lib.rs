@@ -15,7 +15,8 @@
 //! # Layout
 //! - this file: values, items, keys, conditions, write operations, the trait, errors
 //! - [`schema`]: the one definition of the table's keys and indexes
-//! - `testing` (feature `test-util`): the backend conformance suite and a request counter
+//! - `testing` (feature `test-util`): the backend conformance suite, a request counter and
+//!   a fault injector
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -30,6 +31,8 @@ pub use schema::{Index, KeyAttr, TableSchema, schema};
 
 /// DynamoDB's limit on the number of operations in one `TransactWriteItems` call.
 pub const MAX_TRANSACTION_OPS: usize = 100;
+/// DynamoDB's limit on the length of a `ClientRequestToken`.
+pub const MAX_TOKEN_LEN: usize = 36;
 
 /// One attribute value of an item: DynamoDB's `S` (string) or `N` (number, always an
 /// integer here).
@@ -235,6 +238,9 @@ pub enum CancelReason {
     ConditionFailed,
     /// Another request was changing this item at the same time; retrying may succeed.
     Conflict,
+    /// The database throttled this operation (`ThrottlingError`,
+    /// `ProvisionedThroughputExceeded`); nothing was written and retrying later may succeed.
+    Throttled,
     /// Anything else the database reported, with its code.
     Other(String),
 }
@@ -256,9 +262,16 @@ pub enum StoreError {
     /// item, a malformed item). This is a bug in the caller.
     #[error("invalid store request: {0}")]
     Invalid(String),
-    /// The database is throttling or busy; the request may be retried later.
+    /// The database is throttling or busy and did not carry out the request; it may be
+    /// retried later.
     #[error("the store is busy: {0}")]
     Busy(String),
+    /// A write whose outcome is unknown: it timed out or the connection failed after it was
+    /// sent, so it may or may not have been applied. Never re-decided by reading again: a
+    /// transaction is repeated with its token (see [`ItemStore::transact`]); past that, the
+    /// caller is told to retry.
+    #[error("the store did not confirm a write: {0}")]
+    Unknown(String),
     /// Any other backend failure (I/O, network, the service).
     #[error("storage backend failure: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -271,12 +284,15 @@ impl StoreError {
     }
 
     /// Whether retrying the same request after a short wait may succeed
-    /// (a transaction conflict or throttling), as opposed to a definite answer.
+    /// (a transaction conflict or throttling), as opposed to a definite answer. A write of
+    /// [unknown](StoreError::Unknown) outcome is not transient: it is not known to have failed.
     pub fn is_transient(&self) -> bool {
         match self {
             StoreError::Busy(_) => true,
             StoreError::TransactionCanceled { reasons } => {
-                reasons.contains(&CancelReason::Conflict)
+                reasons
+                    .iter()
+                    .any(|r| matches!(r, CancelReason::Conflict | CancelReason::Throttled))
                     && !reasons.contains(&CancelReason::ConditionFailed)
             }
             _ => false,
@@ -320,7 +336,14 @@ pub trait ItemStore: Send + Sync {
     /// All-or-nothing writes: at most [`MAX_TRANSACTION_OPS`] operations, on distinct items.
     /// If any condition fails nothing is written and the error is
     /// [`StoreError::TransactionCanceled`] with one reason per operation.
-    async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()>;
+    ///
+    /// `token` (1 to [`MAX_TOKEN_LEN`] characters) makes a repeat safe, as DynamoDB's
+    /// `ClientRequestToken` does: when the same operations are sent again with the same
+    /// token within 10 minutes of their commit, the call succeeds without writing again
+    /// (conditions are not evaluated a second time). That is how a caller settles a
+    /// [`StoreError::Unknown`] outcome. A backend whose commits are never of unknown
+    /// outcome (the embedded store) may ignore the token.
+    async fn transact(&self, ops: Vec<WriteOp>, token: &str) -> StoreResult<()>;
 
     /// Unconditional puts of many items at once, for bulk loads (`clusto-local import`):
     /// each item is created or replaced whole. Not atomic as a whole: when it fails, some of
@@ -355,8 +378,15 @@ pub fn validate_put_many(items: &[Item]) -> StoreResult<()> {
 }
 
 /// Checks the invariants every backend must reject before touching the database: the
-/// operation count and distinct item keys. Shared so both backends reject alike.
-pub fn validate_transaction(ops: &[WriteOp]) -> StoreResult<()> {
+/// operation count, distinct item keys and the token's length. Shared so both backends
+/// reject alike.
+pub fn validate_transaction(ops: &[WriteOp], token: &str) -> StoreResult<()> {
+    if token.is_empty() || token.len() > MAX_TOKEN_LEN {
+        return Err(StoreError::Invalid(format!(
+            "a transaction token needs 1 to {MAX_TOKEN_LEN} characters, got {}",
+            token.len()
+        )));
+    }
     if ops.is_empty() || ops.len() > MAX_TRANSACTION_OPS {
         return Err(StoreError::Invalid(format!(
             "a transaction needs 1 to {MAX_TRANSACTION_OPS} operations, got {}",

@@ -1,5 +1,6 @@
-//! Test support (feature `test-util`): the backend conformance suite and [`CountingStore`],
-//! a wrapper that counts the requests the model issues and how many overlap in time.
+//! Test support (feature `test-util`): the backend conformance suite, [`CountingStore`],
+//! a wrapper that counts the requests the model issues and how many overlap in time, and
+//! [`FaultyStore`], a wrapper that injects DynamoDB's failures.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +11,9 @@ use async_trait::async_trait;
 use crate::{Item, ItemStore, Key, Query, StoreResult, WriteOp};
 
 mod conformance;
+mod faults;
 pub use conformance::conformance;
+pub use faults::{Faults, FaultyStore, Injected};
 
 /// Request counts by kind, as seen by a [`CountingStore`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -153,8 +156,8 @@ impl ItemStore for CountingStore {
         self.track(&self.counters.write, self.inner.write(op)).await
     }
 
-    async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()> {
-        self.track(&self.counters.transact, self.inner.transact(ops))
+    async fn transact(&self, ops: Vec<WriteOp>, token: &str) -> StoreResult<()> {
+        self.track(&self.counters.transact, self.inner.transact(ops, token))
             .await
     }
 

@@ -215,8 +215,8 @@ impl ItemStore for FailingStore {
         self.inner.write(op).await
     }
 
-    async fn transact(&self, ops: Vec<WriteOp>) -> StoreResult<()> {
-        self.inner.transact(ops).await
+    async fn transact(&self, ops: Vec<WriteOp>, token: &str) -> StoreResult<()> {
+        self.inner.transact(ops, token).await
     }
 
     async fn put_many(&self, mut items: Vec<Item>) -> StoreResult<()> {

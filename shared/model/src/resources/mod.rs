@@ -21,7 +21,7 @@ use crate::attrs::{delete_row_ops, parse_int, put_row_ops};
 use crate::drivers::{Driver, ManagerKind};
 use crate::entity::{Entity, lock, property_rows};
 use crate::items::{self, Claim, Meta, Row};
-use crate::retry::retry;
+use crate::retry::{self, retry};
 use crate::value::AttrValue;
 use crate::{Attribute, Clusto, EntityRef, ModelError, ModelResult, ids};
 
@@ -153,7 +153,13 @@ impl Clusto {
                 start,
                 1,
             )
-            .await?;
+            .await
+            // An increment whose answer was lost may have counted: asking again can at worst
+            // skip a number, never hand one out twice, so it is retried like a busy store.
+            .map_err(|e| match e {
+                StoreError::Unknown(message) => StoreError::Busy(message),
+                e => e,
+            })?;
         *lock(slot) = Some(new - 1);
         Ok(new - 1)
     }
@@ -360,7 +366,7 @@ impl Clusto {
             let mut meta = t.part.meta.clone();
             meta.ver += 1;
             ops.push(meta.put_if_version(Some(t.part.meta.ver)));
-            self.store.transact(ops).await?;
+            retry::transact(&*self.store, ops).await?;
             if let (ManagerKind::Ip, AttrValue::Int(encoded)) = (kind, &value) {
                 let hint = items::lastip_item(m.reference(), ip::decode(*encoded));
                 if let Err(e) = self
@@ -426,7 +432,7 @@ impl Clusto {
                     condition: Condition::NotExists,
                 });
             }
-            self.store.transact(ops).await?;
+            retry::transact(&*self.store, ops).await?;
             Ok(Allocated::Entity(meta.entity))
         })
         .await
@@ -492,7 +498,7 @@ impl Clusto {
             let mut meta = t.part.meta.clone();
             meta.ver += 1;
             ops.push(meta.put_if_version(Some(t.part.meta.ver)));
-            self.store.transact(ops).await?;
+            retry::transact(&*self.store, ops).await?;
             Ok(())
         })
         .await

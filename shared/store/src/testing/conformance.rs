@@ -441,6 +441,17 @@ async fn query_more_than_a_page(store: &dyn ItemStore) {
     query_index(store, q, &items, "a 1.2 MB index partition").await;
 }
 
+/// A transaction token never used before (DynamoDB refuses a token reused with other
+/// operations).
+fn token() -> String {
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("c-{nanos:x}-{n}")
+}
+
 async fn transaction_is_all_or_nothing(store: &dyn ItemStore) {
     let new = item("c-ta", "new", &[]);
     let check = WriteOp::Check {
@@ -448,7 +459,7 @@ async fn transaction_is_all_or_nothing(store: &dyn ItemStore) {
         condition: Condition::Exists,
     };
     let result = store
-        .transact(vec![put(&new, Condition::None), check])
+        .transact(vec![put(&new, Condition::None), check], &token())
         .await;
     let expected = [CancelReason::None, CancelReason::ConditionFailed];
     match &result {
@@ -471,7 +482,7 @@ async fn transaction_is_all_or_nothing(store: &dyn ItemStore) {
         put(&new, Condition::NotExists),
         put(&replacement, Condition::equals("v", 5)),
     ];
-    let result = store.transact(ops).await;
+    let result = store.transact(ops, &token()).await;
     assert!(
         result.as_ref().is_err_and(|e| e.condition_failed_at(1)),
         "{result:?}"
@@ -502,7 +513,7 @@ async fn transaction_delete_and_put(store: &dyn ItemStore) {
         },
     ];
     store
-        .transact(ops)
+        .transact(ops, &token())
         .await
         .expect("delete + put + passing check");
     assert_eq!(get(store, &key(&old)).await, None, "the delete happened");
@@ -520,13 +531,22 @@ async fn transaction_limits(store: &dyn ItemStore) {
             .map(|i| put(&item("c-tl", &format!("{i:03}"), &[]), Condition::None))
             .collect()
     };
-    let too_many = store.transact(ops(MAX_TRANSACTION_OPS + 1)).await;
+    let too_many = store.transact(ops(MAX_TRANSACTION_OPS + 1), &token()).await;
     assert_invalid(too_many, "a transaction of 101 operations");
     assert!(
         get(store, &Key::new("c-tl", "000")).await.is_none(),
         "101 ops wrote nothing"
     );
-    assert_invalid(store.transact(Vec::new()).await, "an empty transaction");
+    assert_invalid(
+        store.transact(Vec::new(), &token()).await,
+        "an empty transaction",
+    );
+    let one = || ops(1);
+    assert_invalid(store.transact(one(), "").await, "an empty token");
+    assert_invalid(
+        store.transact(one(), &"t".repeat(37)).await,
+        "a 37-character token",
+    );
     let same = Key::new("c-tl", "same");
     let twice = vec![
         put(&item("c-tl", "same", &[]), Condition::None),
@@ -535,14 +555,17 @@ async fn transaction_limits(store: &dyn ItemStore) {
             condition: Condition::NotExists,
         },
     ];
-    assert_invalid(store.transact(twice).await, "two operations on one item");
+    assert_invalid(
+        store.transact(twice, &token()).await,
+        "two operations on one item",
+    );
     assert_eq!(
         get(store, &same).await,
         None,
         "an invalid transaction wrote nothing"
     );
     store
-        .transact(ops(MAX_TRANSACTION_OPS))
+        .transact(ops(MAX_TRANSACTION_OPS), &token())
         .await
         .expect("100 operations");
     let written = query(store, Query::partition(Index::Table, "c-tl")).await;
