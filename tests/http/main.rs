@@ -8,11 +8,13 @@
 //! - `support`: starting a server, sending requests, reading answers
 //! - `server`: the middleware, rendering and the root app
 //! - `entity`, `attribute`, `resourcemanager`: the three apps
+//! - `limits`: names, keys and values over the store's limits, on every path
 //! - `dynamodb`: a session over DynamoDB (ignored unless an endpoint is configured)
 
 mod attribute;
 mod dynamodb;
 mod entity;
+mod limits;
 mod resourcemanager;
 mod server;
 mod support;

@@ -361,6 +361,10 @@ impl Clusto {
         subkey: Option<&str>,
         value: Option<&str>,
     ) -> ModelResult<Vec<EntityRef>> {
+        if key.len() > MAX_KEY_BYTES {
+            // No attribute has such a key, and the store may refuse it as an index key.
+            return Ok(Vec::new());
+        }
         let items = self
             .store
             .query(&Query::partition(Index::ByKey, items::key_partition(key)))

@@ -257,6 +257,11 @@ impl Clusto {
     }
 
     pub(crate) async fn partition_items(&self, name: &str) -> ModelResult<Vec<Item>> {
+        if check_name(name).is_err() {
+            // No entity can have this name, and the store may refuse such a key: the answer
+            // is known without asking.
+            return Ok(Vec::new());
+        }
         Ok(self
             .store
             .query(&Query::partition(Index::Table, items::entity_pk(name)))
@@ -298,7 +303,11 @@ impl Clusto {
     }
 
     pub(crate) async fn metas(&self, names: &[String]) -> ModelResult<BTreeMap<String, Meta>> {
-        let keys: BTreeSet<Key> = names.iter().map(|n| items::meta_key(n)).collect();
+        let keys: BTreeSet<Key> = names
+            .iter()
+            .filter(|n| check_name(n).is_ok())
+            .map(|n| items::meta_key(n))
+            .collect();
         if keys.is_empty() {
             return Ok(BTreeMap::new());
         }

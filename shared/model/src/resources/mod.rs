@@ -23,7 +23,7 @@ use crate::entity::{Entity, lock, property_rows};
 use crate::items::{self, Claim, Meta, Row};
 use crate::retry::{self, retry};
 use crate::value::AttrValue;
-use crate::{Attribute, Clusto, EntityRef, ModelError, ModelResult, ids};
+use crate::{Attribute, Clusto, EntityRef, MAX_NAME_BYTES, ModelError, ModelResult, ids};
 
 pub mod ip;
 
@@ -132,6 +132,11 @@ fn normalise(kind: ManagerKind, manager: &Entity, resource: &str) -> ModelResult
             Ok(AttrValue::Int(ip::encode(addr)))
         }
         ManagerKind::Num => Ok(AttrValue::Int(parse_int(resource)?)),
+        // A name resource is a name (and the key of its claim item), so it has the limit of
+        // entity names: refused here rather than by the store.
+        _ if resource.len() > MAX_NAME_BYTES => Err(ModelError::TooLarge(format!(
+            "Resource names are limited to {MAX_NAME_BYTES} bytes."
+        ))),
         _ => Ok(AttrValue::Str(resource.to_owned())),
     }
 }
