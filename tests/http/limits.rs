@@ -12,16 +12,16 @@ use crate::support::{Api, seg};
 /// Over every limit: the model's 1,024-byte names and DynamoDB's 2,048-byte keys.
 const SIZES: [usize; 3] = [1025, 2049, 10 * 1024];
 
-/// Every request that carries a name, key or value from the client, with `long` in it,
-/// and the statuses it may answer.
-fn requests(
-    long: &str,
-) -> Vec<(
+/// A request: method, path (with query), form fields, and the statuses it may answer.
+type Probe = (
     &'static str,
     String,
     Vec<(&'static str, String)>,
     &'static [u16],
-)> {
+);
+
+/// Every request that carries a name, key or value from the client, with `long` in it.
+fn requests(long: &str) -> Vec<Probe> {
     let p = seg(long);
     const NOT_FOUND: &[u16] = &[404];
     const REFUSED: &[u16] = &[400, 404, 413];
