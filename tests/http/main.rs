@@ -9,6 +9,7 @@
 //! - `server`: the middleware, rendering and the root app
 //! - `entity`, `attribute`, `resourcemanager`: the three apps
 //! - `limits`: names, keys and values over the store's limits, on every path
+//! - `soak`: 8 clients over a store that injects faults; nothing lost or duplicated
 //! - `dynamodb`: a session over DynamoDB (ignored unless an endpoint is configured)
 
 mod attribute;
@@ -17,4 +18,5 @@ mod entity;
 mod limits;
 mod resourcemanager;
 mod server;
+mod soak;
 mod support;
