@@ -148,6 +148,11 @@ fn the_table_is_exactly_the_schema_in_the_code() {
     let s = schema();
 
     assert_eq!(key_schema(&p["KeySchema"]), keys_in_code(&s.key_schema));
+    assert_eq!(
+        str_of(&p["TimeToLiveSpecification"]["AttributeName"]),
+        s.time_to_live
+    );
+    assert_eq!(p["TimeToLiveSpecification"]["Enabled"], true);
 
     let attributes: BTreeMap<String, String> = seq_of(&p["AttributeDefinitions"])
         .iter()

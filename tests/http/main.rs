@@ -8,6 +8,7 @@
 //! - `support`: starting a server, sending requests, reading answers
 //! - `server`: the middleware, rendering and the root app
 //! - `entity`, `attribute`, `resourcemanager`: the three apps
+//! - `idempotency`: `Idempotency-Key` repeats, reuse, concurrency and expiry
 //! - `limits`: names, keys and values over the store's limits, on every path
 //! - `soak`: 8 clients over a store that injects faults; nothing lost or duplicated
 //! - `dynamodb`: a session over DynamoDB (ignored unless an endpoint is configured)
@@ -15,6 +16,7 @@
 mod attribute;
 mod dynamodb;
 mod entity;
+mod idempotency;
 mod limits;
 mod resourcemanager;
 mod server;

@@ -87,7 +87,12 @@ impl Api {
 
     /// A server on `store`, with `Access-Control-Allow-Origin: *`.
     pub async fn start_on(store: Arc<dyn ItemStore>) -> Api {
-        let config = Config::default()
+        Api::start_with(store, Config::default()).await
+    }
+
+    /// A server on `store` with `config` and `Access-Control-Allow-Origin: *`.
+    pub async fn start_with(store: Arc<dyn ItemStore>, config: Config) -> Api {
+        let config = config
             .with_headers("Access-Control-Allow-Origin: *")
             .unwrap();
         let clusto = Clusto::new(store);
@@ -156,11 +161,22 @@ impl Api {
 
     /// A request with a form body.
     pub async fn form(&self, method: &str, path: &str, pairs: &[(&str, &str)]) -> Answer {
+        self.form_h(method, path, &[], pairs).await
+    }
+
+    /// A request with headers and a form body.
+    pub async fn form_h(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        pairs: &[(&str, &str)],
+    ) -> Answer {
         let body = form(pairs).into_bytes();
         self.send(
             method,
             path,
-            &[],
+            headers,
             Some(("application/x-www-form-urlencoded", body)),
         )
         .await

@@ -37,5 +37,5 @@ pub fn routes() -> Router<AppState> {
 
 /// The root app as a complete service (what its Lambda function runs).
 pub fn router(state: AppState) -> Router {
-    clusto_http::finish(routes(), state)
+    clusto_http::finish_read_only(routes(), state)
 }

@@ -24,6 +24,15 @@ pub struct Config {
     /// The DynamoDB table holding the clusto database (required in AWS Lambda).
     #[arg(long = "dynamodb-table", value_name = "NAME", env = "CLUSTO_TABLE")]
     pub dynamodb_table: Option<String>,
+
+    /// How long the answer to a request with an `Idempotency-Key` is kept (and a repeat
+    /// answered from it), in seconds [default: 86400, a day].
+    #[arg(
+        long = "idempotency-ttl",
+        value_name = "SECONDS",
+        env = "CLUSTO_IDEMPOTENCY_TTL"
+    )]
+    pub idempotency_ttl: Option<u64>,
 }
 
 impl Config {
@@ -35,6 +44,11 @@ impl Config {
             config: Config,
         }
         EnvOnly::try_parse_from(["clusto"]).map(|e| e.config)
+    }
+
+    /// How long idempotency records live.
+    pub fn idempotency_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.idempotency_ttl.unwrap_or(24 * 60 * 60))
     }
 
     /// Every configured response header, in order.

@@ -47,12 +47,28 @@ pub enum ApiError {
     /// exhausted resource, ambiguous set) or asks for an invalid `Clusto-Mode`.
     #[error("{0}")]
     Conflict(String),
+    /// 409 with `Retry-After`: an earlier attempt of this request (same `Idempotency-Key`)
+    /// is running now.
+    #[error(
+        "A request with this Idempotency-Key is being processed; repeat it once that one \
+         has been answered."
+    )]
+    InProgress,
     /// 412: a required parameter is missing, or a driver named in the request does not exist.
     #[error("{0}")]
     PreconditionFailed(String),
+    /// 412: `If-Match` names a version of the entity that is no longer current.
+    #[error("{0}")]
+    Modified(String),
     /// 413: a value or a request body over the stated limits.
     #[error("{0}")]
     TooLarge(String),
+    /// 422: an `Idempotency-Key` used before for a different request.
+    #[error(
+        "This Idempotency-Key was used for a different request (another method, path, \
+         parameters or body); use a new key for a new request."
+    )]
+    KeyReused,
     /// 503 with `Retry-After`: the database is throttling or too busy to finish, and nothing
     /// was written; the client may retry.
     #[error("The database is busy; nothing was changed. Please retry the request.")]
@@ -88,8 +104,11 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) | ApiError::NotFoundNoBody => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::Conflict(_) | ApiError::InProgress => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) | ApiError::Modified(_) => {
+                StatusCode::PRECONDITION_FAILED
+            }
+            ApiError::KeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Busy(_) | ApiError::Unconfirmed(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,6 +133,7 @@ impl From<ModelError> for ApiError {
             | ModelError::Conflict(_)) => ApiError::Conflict(e.to_string()),
             ModelError::Invalid(msg) => ApiError::BadRequest(msg),
             ModelError::TooLarge(msg) => ApiError::TooLarge(msg),
+            ModelError::Modified(msg) => ApiError::Modified(msg),
             ModelError::Store(e @ StoreError::Unknown(_)) => ApiError::Unconfirmed(e),
             ModelError::Store(e) if e.is_transient() => ApiError::Busy(e),
             e @ (ModelError::Store(_) | ModelError::Corrupt { .. }) => {
@@ -153,7 +173,7 @@ impl IntoResponse for ApiError {
         {
             response.headers_mut().insert(header::ALLOW, value);
         }
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE || matches!(self, ApiError::InProgress) {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECONDS),

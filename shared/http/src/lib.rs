@@ -13,6 +13,7 @@
 //! - [`cast`]: the `datatype` casts of attribute values
 //! - [`error`]: [`ApiError`], the only place errors become responses
 //! - [`middleware`]: OPTIONS, 404/405, configured headers, `Clusto-Minify` echo, access log
+//! - [`idempotency`]: the `Idempotency-Key` header (stored answers, replays)
 //! - [`docs`]: the API reference served at `/__doc__`
 
 #![warn(missing_docs)]
@@ -29,6 +30,7 @@ pub mod config;
 pub mod docs;
 pub mod error;
 pub mod headers;
+pub mod idempotency;
 pub mod middleware;
 pub mod params;
 pub mod render;
@@ -37,7 +39,7 @@ pub mod views;
 pub use config::Config;
 pub use error::{ApiError, ApiResult};
 pub use headers::{Mode, Paging};
-pub use middleware::finish;
+pub use middleware::{finish, finish_read_only};
 pub use params::{ApiPath, ApiRequest, Params};
 pub use render::JsonAnswer;
 

@@ -1,7 +1,7 @@
 //! What every response goes through, whichever app and whichever way it runs: `OPTIONS`
 //! on any path, JSON bodies for 404 and 405, the `Clusto-Minify` echo on JSON answers, the
-//! configured response headers (on every response, errors included: quirks 11 and 36), and
-//! one log line per request.
+//! configured response headers (on every response, errors included: quirks 11 and 36),
+//! `Idempotency-Key` ([`crate::idempotency`]), and one log line per request.
 
 use std::time::Instant;
 
@@ -15,16 +15,34 @@ use tracing::Instrument;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::headers::MINIFY;
+use crate::idempotency;
 use crate::render::JSON_CONTENT_TYPE;
 
 /// Turns an app's routes into a complete service: 404 for unknown paths, the state, and
 /// the shared middleware around the routing (`Router::layer` would wrap each route's
 /// handler instead, after routing, where it could not see the router's own 405 answers).
+/// `Idempotency-Key` handling sits inside the common layer, so a replayed answer gets the
+/// configured headers and the log line like any other.
 pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
+    complete(routes, state, true)
+}
+
+/// [`finish`] for an app that only reads (the root app): its function may not write, so
+/// it keeps no `Idempotency-Key` records (a write method there is a 405 anyway).
+pub fn finish_read_only(routes: Router<AppState>, state: AppState) -> Router {
+    complete(routes, state, false)
+}
+
+fn complete(routes: Router<AppState>, state: AppState, idempotent: bool) -> Router {
     let routed = routes.fallback(not_found).with_state(state.clone());
-    Router::new()
-        .fallback_service(routed)
-        .layer(middleware::from_fn_with_state(state, common))
+    let mut service = Router::new().fallback_service(routed);
+    if idempotent {
+        service = service.layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ));
+    }
+    service.layer(middleware::from_fn_with_state(state, common))
 }
 
 /// Unknown path: 404 (the original answered 405 everywhere: quirk 10).

@@ -139,7 +139,10 @@ fn too_large() -> ApiError {
 }
 
 /// Reads a whole body, at most [`MAX_BODY_BYTES`].
-async fn read_body(headers: &HeaderMap, body: axum::body::Body) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Result<Bytes, ApiError> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

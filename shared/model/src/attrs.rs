@@ -9,13 +9,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use clusto_store::{Condition, Index, Key, MAX_TRANSACTION_OPS, Query, Value, WriteOp};
+use clusto_store::{Condition, Index, Key, Query, Value, WriteOp};
 
 use crate::entity::Entity;
 use crate::items::{self, CONTAINS, Row};
 use crate::retry::{self, retry};
 use crate::value::{AttrValue, MAX_VALUE_BYTES};
-use crate::{Attribute, Clusto, EntityRef, MAX_KEY_BYTES, ModelError, ModelResult, drivers, ids};
+use crate::{
+    Attribute, Clusto, EntityRef, MAX_CHANGED_ITEMS, MAX_KEY_BYTES, ModelError, ModelResult,
+    drivers, ids,
+};
 
 /// Add (always a new row) or set (replace the one row with exactly this key, subkey and
 /// number).
@@ -340,10 +343,10 @@ impl Clusto {
         part.meta.ver += 1;
         part.meta.nc = plan.rows.iter().filter(|r| r.key == CONTAINS).count() as i64;
         ops.push(part.meta.put_if_version(Some(old_ver)));
-        if ops.len() > MAX_TRANSACTION_OPS {
+        if ops.len() > MAX_CHANGED_ITEMS {
             return Err(ModelError::TooLarge(format!(
                 "This request would change {} items; one request may change at most \
-                 {MAX_TRANSACTION_OPS} (send fewer attributes at once).",
+                 {MAX_CHANGED_ITEMS} (send fewer attributes at once).",
                 ops.len()
             )));
         }

@@ -15,11 +15,11 @@ use crate::entity::{Entity, chunk_groups, driver};
 use crate::items::{CONTAINS, Row};
 use crate::retry::{self, retry};
 use crate::value::AttrValue;
-use crate::{Clusto, EntityRef, ModelError, ModelResult, drivers, ids};
+use crate::{Clusto, EntityRef, MAX_CHANGED_ITEMS, ModelError, ModelResult, drivers, ids};
 
 /// Devices per transaction: each needs 3 items (row, back-reference, its meta), plus the
-/// container's meta.
-const DEVICES_PER_TRANSACTION: usize = 33;
+/// container's meta, within [`MAX_CHANGED_ITEMS`].
+const DEVICES_PER_TRANSACTION: usize = (MAX_CHANGED_ITEMS - 1) / 3;
 
 fn repr_list(list: &[&EntityRef]) -> String {
     let inner: Vec<String> = list.iter().map(|e| e.repr()).collect();

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
-use clusto_store::{Condition, Index, Item, Key, MAX_TRANSACTION_OPS, Query, Value, WriteOp};
+use clusto_store::{Condition, Index, Item, Key, Query, Value, WriteOp};
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use crate::drivers::{self, Driver, ManagerKind, PropDefault};
@@ -14,7 +14,8 @@ use crate::items::{self, CONTAINS, Meta, Partition, Row};
 use crate::retry::{self, retry};
 use crate::value::AttrValue;
 use crate::{
-    Attribute, Clusto, EntityRef, MAX_NAME_BYTES, ModelError, ModelResult, READ_CONCURRENCY, ids,
+    Attribute, Clusto, EntityRef, MAX_CHANGED_ITEMS, MAX_NAME_BYTES, ModelError, ModelResult,
+    READ_CONCURRENCY, ids,
 };
 
 /// A loaded entity: its meta, attributes, parents and contents, as of one consistent read.
@@ -229,13 +230,13 @@ pub(crate) fn property_rows(driver: &Driver, given: &[(String, String)]) -> Mode
     Ok(rows)
 }
 
-/// Splits operations into transactions of at most [`MAX_TRANSACTION_OPS`], keeping each
+/// Splits operations into transactions of at most [`MAX_CHANGED_ITEMS`], keeping each
 /// group (one entity's items) together.
 pub(crate) fn chunk_groups(groups: Vec<Vec<WriteOp>>) -> Vec<Vec<WriteOp>> {
     let mut chunks: Vec<Vec<WriteOp>> = Vec::new();
     for group in groups {
         match chunks.last_mut() {
-            Some(last) if last.len() + group.len() <= MAX_TRANSACTION_OPS => last.extend(group),
+            Some(last) if last.len() + group.len() <= MAX_CHANGED_ITEMS => last.extend(group),
             _ => chunks.push(group),
         }
     }

@@ -37,6 +37,9 @@ pub enum ModelError {
     /// A value or request larger than the stated limits.
     #[error("{0}")]
     TooLarge(String),
+    /// The entity changed since the version the request was made against (`If-Match`).
+    #[error("{0}")]
+    Modified(String),
     /// The store failed, or stayed too busy to finish the operation.
     #[error(transparent)]
     Store(#[from] StoreError),

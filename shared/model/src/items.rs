@@ -8,6 +8,7 @@
 //! | sequence counter | `E#<manager>` | `C#next` | name/number managers' atomic counter |
 //! | IP hint | `E#<manager>` | `H#lastip` | where the next IP scan starts (best effort) |
 //! | resource claim | `R#<attr>#<bucket>` | `<value>` | one per allocated resource; its `NotExists` condition makes allocation unique |
+//! | idempotency record | `I#<key>` | `<principal>` | a request's claim and answer, with a TTL (`expires`); its codec is [`crate::idempotency`]'s own |
 //!
 //! An entity is one item collection: a single Query of `E#<name>` returns its meta,
 //! attributes, parents (back-references of `_contains` rows) and counters. Every item of

@@ -20,6 +20,8 @@
 //! - `attrs`: attribute queries and add / set / delete
 //! - `containment`: insert / remove, contents, parents, from-pools
 //! - [`resources`]: the resource managers (names, numbers, IPs)
+//! - [`idempotency`]: `Idempotency-Key` records (claim, marker, stored answers)
+//! - [`scope`]: what a request adds to its transactions (idempotency marker, `If-Match`)
 //! - [`error`]: the model's error type, [`ModelError`]
 
 #![warn(missing_docs)]
@@ -33,10 +35,12 @@ mod containment;
 pub mod drivers;
 mod entity;
 pub mod error;
+pub mod idempotency;
 pub mod ids;
 pub mod items;
 pub mod resources;
 pub mod retry;
+pub mod scope;
 pub mod value;
 
 pub use attrs::{AttrFilter, AttrWrite, NewValue, WriteMode, check_value_size, parse_int};
@@ -50,6 +54,10 @@ pub use value::{AttrValue, MAX_VALUE_BYTES};
 pub const MAX_NAME_BYTES: usize = 1024;
 /// Longest attribute key or subkey accepted, in bytes.
 pub const MAX_KEY_BYTES: usize = 256;
+/// The most items one transaction of an operation changes: DynamoDB's limit less the two
+/// places kept for what the request adds to it (its idempotency marker and `If-Match`
+/// check, see [`scope`]).
+pub const MAX_CHANGED_ITEMS: usize = clusto_store::MAX_TRANSACTION_OPS - 2;
 /// How many entity reads an expanded listing runs at once.
 pub const READ_CONCURRENCY: usize = 16;
 

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use clusto_store::{CancelReason, ItemStore, StoreError, WriteOp};
 
-use crate::{ModelError, ModelResult};
+use crate::{ModelError, ModelResult, scope};
 
 /// How many times an operation is attempted before giving up with [`StoreError::Busy`].
 pub const MAX_ATTEMPTS: u32 = 40;
@@ -59,37 +59,51 @@ fn new_token() -> String {
     format!("{:032x}", fastrand::u128(..))
 }
 
-/// Writes `ops` as one transaction under a token of its own, sending it again with that
-/// token, after a jittered backoff, while the store is busy or the outcome unknown. Once any
-/// attempt's outcome was unknown the final failure is [`StoreError::Unknown`] too, even if
-/// later attempts were merely refused as busy: the first may still have committed.
-pub(crate) async fn transact(store: &dyn ItemStore, ops: Vec<WriteOp>) -> ModelResult<()> {
+/// Writes `ops`, with the current request's guards ([`scope`]), as one transaction under
+/// a token of its own, sending it again with that token, after a jittered backoff, while
+/// the store is busy or the outcome unknown. Once any attempt's outcome was unknown the
+/// final failure is [`StoreError::Unknown`] too, even if later attempts were merely refused
+/// as busy: the first may still have committed.
+pub(crate) async fn transact(store: &dyn ItemStore, mut ops: Vec<WriteOp>) -> ModelResult<()> {
+    let guards = scope::add_guards(&mut ops)?;
     let token = new_token();
     let mut unknown = None;
     let mut attempt = 0;
     loop {
         let e = match store.transact(ops.clone(), &token).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                guards.committed();
+                return Ok(());
+            }
             Err(e) if resend(&e) => e,
             // A definite refusal after an unknown outcome means the first attempt did not
             // commit either (a repeat of a committed one succeeds): the caller may decide
             // anew.
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(guards.refusal(&e).unwrap_or_else(|| e.into())),
         };
         if let StoreError::Unknown(message) = &e {
             unknown = Some(message.clone());
         }
         attempt += 1;
         if attempt >= SAME_TOKEN_ATTEMPTS {
+            if unknown.is_some() {
+                guards.unknown();
+            }
             return Err(match unknown {
                 Some(message) => StoreError::Unknown(message),
                 None => e,
             }
             .into());
         }
-        let cap = 25u64 << attempt.min(5);
-        tokio::time::sleep(Duration::from_millis(cap / 2 + fastrand::u64(0..cap / 2))).await;
+        backoff(attempt).await;
     }
+}
+
+/// The wait before sending a request again for the `attempt`th time (from 1): jittered,
+/// doubling from 25 ms to 800 ms.
+pub(crate) async fn backoff(attempt: u32) {
+    let cap = 25u64 << attempt.min(5);
+    tokio::time::sleep(Duration::from_millis(cap / 2 + fastrand::u64(0..cap / 2))).await;
 }
 
 /// Runs `op(attempt)` until it succeeds, fails with a domain error, or has lost

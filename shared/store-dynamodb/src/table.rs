@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, IndexStatus, KeySchemaElement, KeyType,
     Projection, ProjectionType, ScalarAttributeType, TableDescription, TableStatus,
+    TimeToLiveSpecification,
 };
 use clusto_store::{KeyAttr, StoreError, StoreResult, schema};
 
@@ -30,10 +31,14 @@ impl DynamoStore {
     /// indexes are `ACTIVE`. Idempotent and safe to race: a concurrent creator is fine.
     /// An existing table with other keys or indexes is [`StoreError::Invalid`].
     pub async fn create_table_if_missing(&self) -> StoreResult<()> {
-        if self.describe().await?.is_none() {
+        let missing = self.describe().await?.is_none();
+        if missing {
             self.create_table().await?;
         }
         let table = self.wait_until_active().await?;
+        if missing {
+            self.enable_time_to_live().await?;
+        }
         let (expected, found) = (Shape::expected(), Shape::of(&table));
         if expected != found {
             return Err(StoreError::Invalid(format!(
@@ -143,6 +148,34 @@ impl DynamoStore {
                 Ok(())
             }
             Err(e) => Err(from_sdk("CreateTable", e)),
+        }
+    }
+
+    /// Turns on TTL for [`clusto_store::schema::EXPIRES`] (possible only once the table is
+    /// active; CreateTable cannot do it). A concurrent creator may have done it already.
+    async fn enable_time_to_live(&self) -> StoreResult<()> {
+        let spec = TimeToLiveSpecification::builder()
+            .attribute_name(schema().time_to_live)
+            .enabled(true)
+            .build()
+            .map_err(build_error)?;
+        match self
+            .client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(spec)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error().and_then(|s| s.meta().code())
+                    == Some("ValidationException")
+                    && e.to_string().contains("already enabled") =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(from_sdk("UpdateTimeToLive", e)),
         }
     }
 

@@ -5,7 +5,7 @@
 //! It behaves like DynamoDB, not merely like a map: conditions are evaluated atomically with
 //! their writes, transactions are all-or-nothing with index-aligned cancellation reasons,
 //! both GSIs are maintained (sparse, in index sort-key order) in the same transaction as their
-//! item, and DynamoDB's validation rules (400 KB items, non-empty key strings, 100-operation
+//! item, items past their TTL attribute are deleted (when the store opens), and DynamoDB's validation rules (400 KB items, non-empty key strings, 100-operation
 //! transactions…) are enforced, so code that passes here does not fail on DynamoDB. The
 //! shared conformance suite (`clusto_store::testing::conformance`) holds both backends to
 //! that.
@@ -13,8 +13,8 @@
 //! # Layout
 //! - this file: [`EmbeddedStore`], opening the database, running redb's blocking calls on
 //!   tokio's blocking pool
-//! - `tables`: the redb tables (items, one per GSI) and the read operations
-//! - `write`: conditional writes, transactions and the counter
+//! - `tables`: the redb tables (items, one per GSI, expiry) and the read operations
+//! - `write`: conditional writes, transactions, the counter, purging expired items
 //! - `rules`: DynamoDB's request validation
 //! - `codec`: the stored bytes of an item
 //!
@@ -114,6 +114,11 @@ impl EmbeddedStore {
 
     fn init(db: Database, path: Option<PathBuf>) -> StoreResult<Self> {
         tables::create_tables(&db)?;
+        // DynamoDB deletes expired items in the background; here opening does it.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        write::purge_expired(&db, now)?;
         Ok(EmbeddedStore {
             db: Arc::new(db),
             path: path.map(Arc::new),

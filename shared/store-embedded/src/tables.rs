@@ -7,6 +7,9 @@
 //!   it has both of the index's key attributes (as strings), which makes the indexes sparse
 //!   like DynamoDB's. Items with equal index keys come out in table-key order. Entries are
 //!   written in the same transaction as their item, so the indexes are never stale.
+//! - `expiry`: `(expires, pk, sk)` → `()` for every item with a number in the TTL attribute
+//!   ([`clusto_store::schema::EXPIRES`]), kept like an index: what DynamoDB's TTL would
+//!   delete is one range scan away ([`crate::write::purge_expired`]).
 
 use std::collections::BTreeSet;
 
@@ -19,11 +22,15 @@ use crate::codec;
 pub(crate) type ItemKey = (&'static str, &'static str);
 /// Key of an index table: `(index pk, index sk, pk, sk)`.
 pub(crate) type IndexKey = (&'static str, &'static str, &'static str, &'static str);
+/// Key of the expiry table: `(expires, pk, sk)`.
+pub(crate) type ExpiryKey = (i64, &'static str, &'static str);
 
 /// Every item, by table key.
 pub(crate) const ITEMS: TableDefinition<ItemKey, &[u8]> = TableDefinition::new("items");
 const BY_DRIVER: TableDefinition<IndexKey, ()> = TableDefinition::new("index-by-driver");
 const BY_KEY: TableDefinition<IndexKey, ()> = TableDefinition::new("index-by-key");
+/// Items that expire, by expiry time.
+pub(crate) const EXPIRY: TableDefinition<ExpiryKey, ()> = TableDefinition::new("expiry");
 
 /// The table holding a GSI's entries (`None` for the table itself).
 pub(crate) fn index_table(index: Index) -> Option<TableDefinition<'static, IndexKey, ()>> {
@@ -38,6 +45,11 @@ pub(crate) fn index_table(index: Index) -> Option<TableDefinition<'static, Index
 pub(crate) fn index_entry(index: Index, item: &Item) -> Option<(&str, &str)> {
     let (hash, range) = index.key_attrs();
     Some((item.get(hash)?.as_s()?, item.get(range)?.as_s()?))
+}
+
+/// When an item expires (its TTL attribute), if it does.
+pub(crate) fn expiry_of(item: &Item) -> Option<i64> {
+    item.get(clusto_store::schema::EXPIRES)?.as_n()
 }
 
 /// An index entry points at an item that does not exist: the file was damaged.
@@ -56,6 +68,7 @@ impl std::error::Error for IndexOutOfSync {}
 pub(crate) fn create_tables(db: &Database) -> StoreResult<()> {
     let txn = db.begin_write().map_err(StoreError::backend)?;
     txn.open_table(ITEMS).map_err(StoreError::backend)?;
+    txn.open_table(EXPIRY).map_err(StoreError::backend)?;
     for def in Index::ALL.into_iter().filter_map(index_table) {
         txn.open_table(def).map_err(StoreError::backend)?;
     }

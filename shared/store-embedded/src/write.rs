@@ -6,15 +6,16 @@
 //! The item and its index entries change in the same transaction.
 
 use clusto_store::{CancelReason, Index, Item, Key, StoreError, StoreResult, Value, WriteOp};
-use redb::{Database, Table, WriteTransaction};
+use redb::{Database, ReadableTable, Table, WriteTransaction};
 
-use crate::tables::{self, ITEMS, IndexKey, ItemKey};
+use crate::tables::{self, EXPIRY, ExpiryKey, ITEMS, IndexKey, ItemKey};
 use crate::{codec, rules};
 
 /// The tables of one write transaction.
 struct Tables<'txn> {
     items: Table<'txn, ItemKey, &'static [u8]>,
     indexes: Vec<(Index, Table<'txn, IndexKey, ()>)>,
+    expiry: Table<'txn, ExpiryKey, ()>,
 }
 
 impl<'txn> Tables<'txn> {
@@ -26,7 +27,12 @@ impl<'txn> Tables<'txn> {
                 indexes.push((index, txn.open_table(def).map_err(StoreError::backend)?));
             }
         }
-        Ok(Tables { items, indexes })
+        let expiry = txn.open_table(EXPIRY).map_err(StoreError::backend)?;
+        Ok(Tables {
+            items,
+            indexes,
+            expiry,
+        })
     }
 
     fn load(&self, key: &Key) -> StoreResult<Option<Item>> {
@@ -65,8 +71,50 @@ impl<'txn> Tables<'txn> {
                     .map_err(StoreError::backend)?;
             }
         }
+        let (before, after) = (
+            old.and_then(tables::expiry_of),
+            new.and_then(tables::expiry_of),
+        );
+        if before != after {
+            if let Some(at) = before {
+                self.expiry
+                    .remove((at, table_key.0, table_key.1))
+                    .map_err(StoreError::backend)?;
+            }
+            if let Some(at) = after {
+                self.expiry
+                    .insert((at, table_key.0, table_key.1), ())
+                    .map_err(StoreError::backend)?;
+            }
+        }
         Ok(())
     }
+}
+
+/// Deletes every item whose TTL attribute is before `now` (seconds since the Unix epoch),
+/// as DynamoDB's TTL would; returns how many.
+pub(crate) fn purge_expired(db: &Database, now: i64) -> StoreResult<usize> {
+    let txn = db.begin_write().map_err(StoreError::backend)?;
+    let purged = {
+        let mut t = Tables::open(&txn)?;
+        let mut expired = Vec::new();
+        for entry in t
+            .expiry
+            .range(..(now, "", ""))
+            .map_err(StoreError::backend)?
+        {
+            let (key, _) = entry.map_err(StoreError::backend)?;
+            let (_, pk, sk) = key.value();
+            expired.push(Key::new(pk, sk));
+        }
+        for key in &expired {
+            let old = t.load(key)?;
+            t.replace(key, old.as_ref(), None)?;
+        }
+        expired.len()
+    };
+    txn.commit().map_err(StoreError::backend)?;
+    Ok(purged)
 }
 
 /// Applies operations all-or-nothing. The operations must already have passed
@@ -180,6 +228,41 @@ mod tests {
 
     fn by_driver(db: &Database, driver: &str) -> Vec<Item> {
         tables::query(db, &Query::partition(Index::ByDriver, driver)).expect("query")
+    }
+
+    #[test]
+    fn purging_deletes_exactly_the_items_past_their_expiry() {
+        // GIVEN items expiring at 100, at 200 (moved there from 50), and never
+        let db = db();
+        let at = |pk: &str, t: i64| {
+            let mut i = item(pk, "#", &[]);
+            i.insert(clusto_store::schema::EXPIRES.into(), Value::N(t));
+            i
+        };
+        let never = item("never", "#", &[]);
+        apply(
+            &db,
+            &[
+                put(at("early", 100)),
+                put(at("moved", 50)),
+                put(never.clone()),
+            ],
+        )
+        .expect("io")
+        .expect("written");
+        apply(&db, &[put(at("moved", 200))])
+            .expect("io")
+            .expect("written");
+        // WHEN the items before 150 are purged, twice
+        assert_eq!(purge_expired(&db, 150).expect("purge"), 1);
+        assert_eq!(purge_expired(&db, 150).expect("purge"), 0);
+        // THEN only the early one is gone; the moved one goes after 200
+        let get = |pk: &str| tables::get(&db, &Key::new(pk, "#")).expect("get");
+        assert_eq!(get("early"), None);
+        assert_eq!(get("moved"), Some(at("moved", 200)));
+        assert_eq!(get("never"), Some(never));
+        assert_eq!(purge_expired(&db, 201).expect("purge"), 1);
+        assert_eq!(get("moved"), None);
     }
 
     #[test]

@@ -2,12 +2,17 @@
 //!
 //! The DynamoDB backend creates tables from [`schema()`], the embedded backend maintains the
 //! same indexes, and `template.yaml` must declare exactly this (a workspace test compares
-//! them). Everything is a string key; both GSIs project all attributes.
+//! them). Everything is a string key; both GSIs project all attributes; [`EXPIRES`] is the
+//! time-to-live attribute.
 
 /// Table partition key attribute.
 pub const PK: &str = "pk";
 /// Table sort key attribute.
 pub const SK: &str = "sk";
+/// The table's time-to-live attribute: an item holding a number (seconds since the Unix
+/// epoch) here is deleted by the database some time after that moment (DynamoDB TTL; the
+/// embedded store when it opens). Readers treat such an item as gone once it is past.
+pub const EXPIRES: &str = "expires";
 
 /// Where a [`crate::Query`] looks: the table itself or one of its GSIs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,6 +66,8 @@ pub struct TableSchema {
     pub global_secondary_indexes: Vec<(&'static str, Vec<KeyAttr>)>,
     /// Every key attribute name; all are of type `S`.
     pub attribute_definitions: Vec<&'static str>,
+    /// The time-to-live attribute ([`EXPIRES`]), enabled on the table.
+    pub time_to_live: &'static str,
 }
 
 fn keys_of(index: Index) -> Vec<KeyAttr> {
@@ -94,5 +101,6 @@ pub fn schema() -> TableSchema {
         key_schema: keys_of(Index::Table),
         global_secondary_indexes: gsis,
         attribute_definitions,
+        time_to_live: EXPIRES,
     }
 }
