@@ -54,6 +54,13 @@ pub enum ApiError {
          has been answered."
     )]
     InProgress,
+    /// 409: the request (or the first one with its `Idempotency-Key`) made its change, but
+    /// its answer could not be made or kept.
+    #[error(
+        "The request with this Idempotency-Key made its change, but its answer could not be \
+         kept; read the data to see the result."
+    )]
+    Unanswered,
     /// 412: a required parameter is missing, or a driver named in the request does not exist.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -104,7 +111,9 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) | ApiError::NotFoundNoBody => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::InProgress => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::InProgress | ApiError::Unanswered => {
+                StatusCode::CONFLICT
+            }
             ApiError::PreconditionFailed(_) | ApiError::Modified(_) => {
                 StatusCode::PRECONDITION_FAILED
             }

@@ -8,8 +8,9 @@
 //! IAM principal of the API Gateway request context; [`LOCAL_PRINCIPAL`] when the request
 //! did not come through API Gateway), and a SHA-256 fingerprint of the method, path, query,
 //! `Content-Type` and body. Answers: a repeat of a running request 409 (with `Retry-After`),
-//! a key reused for another request 422, a repeat of a request whose change was made but
-//! whose answer was lost 409. A 5xx of a request that changed nothing is not kept, so its
+//! a key reused for another request 422; a request whose change was made but whose answer
+//! failed after it (or was lost, or is too large to keep) 409 `Unanswered`, and so do its
+//! repeats. A 5xx of a request that changed nothing is not kept, so its
 //! repeat runs again; a 503 "unconfirmed" is not kept either, and its repeat waits for the
 //! lease (a minute) to tell whether the change was made.
 
@@ -118,11 +119,21 @@ async fn run(state: &AppState, claim: Claim, request: Request, next: Next) -> Re
         Err(e) => return ApiError::Internal(Box::new(e)).into_response(),
     };
     let clusto = &state.clusto;
-    let kept = match marked {
+    let failed = parts.status.is_server_error();
+    let (kept, response) = match marked {
         // Nothing changed and the failure may pass: the repeat should run.
-        Marked::No if parts.status.is_server_error() => clusto.release_idempotency(&claim).await,
+        Marked::No if failed => (
+            clusto.release_idempotency(&claim).await,
+            Response::from_parts(parts, Body::from(body)),
+        ),
         // Whether the change was made is not known yet: the lease settles it.
-        Marked::Unknown => Ok(()),
+        Marked::Unknown => (Ok(()), Response::from_parts(parts, Body::from(body))),
+        // The change was made, but the answer failed after it (reading the result): the
+        // error would say otherwise, so the request and its repeats say what is known.
+        Marked::Yes if failed => (
+            clusto.record_answer(&claim, None, marked).await,
+            ApiError::Unanswered.into_response(),
+        ),
         marked => {
             let answer = Answer {
                 status: parts.status.as_u16(),
@@ -133,14 +144,17 @@ async fn run(state: &AppState, claim: Claim, request: Request, next: Next) -> Re
                     .collect(),
                 body: body.to_vec(),
             };
-            clusto.record_answer(&claim, &answer, marked).await
+            (
+                clusto.record_answer(&claim, Some(&answer), marked).await,
+                Response::from_parts(parts, Body::from(body)),
+            )
         }
     };
     if let Err(e) = kept {
         // The answer stands; a repeat finds the record unanswered and says so.
         tracing::warn!(error = %e, "could not keep the answer of an idempotent request");
     }
-    Response::from_parts(parts, Body::from(body))
+    response
 }
 
 /// The middleware: requests without a key, and methods other than `POST`, `PUT` and
@@ -183,12 +197,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         Ok(Begin::Replay(answer)) => replay(answer),
         Ok(Begin::InProgress) => ApiError::InProgress.into_response(),
         Ok(Begin::Mismatch) => ApiError::KeyReused.into_response(),
-        Ok(Begin::Unanswered) => ApiError::Conflict(
-            "The first request with this Idempotency-Key made its change, but its answer was \
-             not kept; read the data to see the result."
-                .into(),
-        )
-        .into_response(),
+        Ok(Begin::Unanswered) => ApiError::Unanswered.into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }

@@ -150,10 +150,20 @@ impl Clusto {
         ttl: Duration,
     ) -> ModelResult<Begin> {
         let key = record_key(request);
+        // The claim last written whose outcome was unknown: if the record shows it, it is ours.
+        let mut sent: Option<Item> = None;
         // A lost race (another attempt claimed in between) is settled by reading again.
-        for _ in 0..3 {
+        for _ in 0..retry::SAME_TOKEN_ATTEMPTS {
             let now = now();
-            let condition = match self.store.get(&key).await? {
+            let current = self.get_settled(&key).await?;
+            if let (Some(item), Some(record)) = (&current, &sent)
+                && item.get("claim") == record.get("claim")
+            {
+                return Ok(Begin::Run(Claim {
+                    record: record.clone(),
+                }));
+            }
+            let condition = match current {
                 None => Condition::NotExists,
                 Some(item) if n(&item, schema::EXPIRES) <= now => {
                     Condition::equals("claim", s(&item, "claim"))
@@ -174,12 +184,11 @@ impl Clusto {
                     Condition::equals("claim", s(&item, "claim"))
                 }
             };
-            let claim = ids::new_id();
             let mut record = Item::new();
             record.insert(schema::PK.into(), Value::S(key.pk.clone()));
             record.insert(schema::SK.into(), Value::S(key.sk.clone()));
             record.insert("fp".into(), request.fingerprint.into());
-            record.insert("claim".into(), claim.clone().into());
+            record.insert("claim".into(), ids::new_id().into());
             record.insert("committed".into(), Value::N(0));
             record.insert("lease".into(), Value::N(now + LEASE_SECONDS));
             let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
@@ -190,14 +199,10 @@ impl Clusto {
             };
             match self.store.write(put).await {
                 Ok(()) => return Ok(Begin::Run(Claim { record })),
-                Err(StoreError::ConditionFailed) => continue,
+                Err(StoreError::ConditionFailed) => {}
                 // Whether the claim was written is told by the record itself.
-                Err(StoreError::Unknown(_)) => {
-                    let current = self.store.get(&key).await?;
-                    if current.as_ref().is_some_and(|i| s(i, "claim") == claim) {
-                        return Ok(Begin::Run(Claim { record }));
-                    }
-                }
+                Err(StoreError::Unknown(_)) => sent = Some(record),
+                Err(e) if e.is_transient() => retry::backoff(1).await,
                 Err(e) => return Err(e.into()),
             }
         }
@@ -205,12 +210,12 @@ impl Clusto {
     }
 
     /// Step 3: keeps `answer` as the request's answer. `marked` says whether the change
-    /// committed; an answer too large to keep leaves the record "changed but unanswered"
-    /// (or, if nothing changed, free for a repeat).
+    /// committed. Without an answer (`None`, or one too large to keep) the record says
+    /// "changed but unanswered" if the change committed, and is free for a repeat if not.
     pub async fn record_answer(
         &self,
         claim: &Claim,
-        answer: &Answer,
+        answer: Option<&Answer>,
         marked: Marked,
     ) -> ModelResult<()> {
         let mut item = claim.record.clone();
@@ -219,7 +224,7 @@ impl Clusto {
             Value::N(i64::from(marked == Marked::Yes)),
         );
         item.insert("lease".into(), Value::N(0));
-        if answer.body.len() <= MAX_KEPT_BODY_BYTES {
+        if let Some(answer) = answer.filter(|a| a.body.len() <= MAX_KEPT_BODY_BYTES) {
             item.insert("status".into(), Value::N(i64::from(answer.status)));
             let headers = serde_json::to_string(&answer.headers).expect("strings serialise");
             item.insert("headers".into(), headers.into());
@@ -244,6 +249,21 @@ impl Clusto {
             // Gone already: an earlier attempt of this delete committed unseen.
             Err(ModelError::Store(StoreError::ConditionFailed)) => Ok(()),
             other => other,
+        }
+    }
+
+    /// Reads the record at `key`, again while the store is busy: a claim of unknown outcome
+    /// is settled only by reading it.
+    async fn get_settled(&self, key: &Key) -> ModelResult<Option<Item>> {
+        let mut attempt = 0;
+        loop {
+            match self.store.get(key).await {
+                Err(e) if e.is_transient() && attempt + 1 < retry::SAME_TOKEN_ATTEMPTS => {
+                    attempt += 1;
+                    retry::backoff(attempt).await;
+                }
+                other => return Ok(other?),
+            }
         }
     }
 
