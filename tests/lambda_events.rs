@@ -56,6 +56,12 @@ const fn after(
     }
 }
 
+/// Write actions a function needs that no event here can make: the `If-Match` check of an
+/// entity delete too large for one transaction (its first part does not write the entity's
+/// meta item, so the version is a ConditionCheck), which needs an entity of over 98 items and
+/// a tag naming an id made when the fixture loads. tests/http/etag.rs covers the check.
+const UNEXERCISED: &[(&str, &str)] = &[("entity", "dynamodb:ConditionCheckItem")];
+
 /// Every event file and what its app answers. The texts come from docs/api.md and
 /// clusto-model.md §8.6.
 const EXPECTED: &[Expect] = &[
@@ -623,9 +629,16 @@ async fn every_event_gets_its_documented_answer() {
                 .cloned()
                 .collect()
         };
+        let mut used_writes = writes(&used);
+        used_writes.extend(
+            UNEXERCISED
+                .iter()
+                .filter(|(a, _)| a == app)
+                .map(|(_, action)| action.to_string()),
+        );
         assert_eq!(
             writes(&allowed[app]),
-            writes(&used),
+            used_writes,
             "the {app} function's write actions in template.yaml against those its events used"
         );
     }

@@ -56,12 +56,16 @@ const READ: &[&str] = &[
 /// The writes each app makes (shared/model, through shared/store-dynamodb): PutItem and
 /// DeleteItem alone or inside TransactWriteItems (which has no IAM action of its own),
 /// ConditionCheckItem for a transaction's condition checks (attribute relations, resource
-/// claims), UpdateItem for the resource managers' counters. tests/lambda_events.rs checks
+/// claims, `If-Match` versions), UpdateItem for the resource managers' counters. tests/lambda_events.rs checks
 /// these against the calls each app really makes for the events in events/.
 fn expected_writes(app: App) -> &'static [&'static str] {
     match app {
         App::Root => &[],
-        App::Entity => &["dynamodb:DeleteItem", "dynamodb:PutItem"],
+        App::Entity => &[
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:PutItem",
+        ],
         App::Attribute => &[
             "dynamodb:ConditionCheckItem",
             "dynamodb:DeleteItem",

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clusto_http::Config;
 use clusto_store::ItemStore;
 
-use crate::support::{Answer, Api};
+use crate::support::{Answer, Api, on_fresh_table};
 
 const IPM: &str = "/resourcemanager/ipmanager/ipm";
 
@@ -186,32 +186,20 @@ async fn records_expire_embedded() {
     records_expire(memory()).await;
 }
 
-/// A DynamoDB test on a fresh table, deleted afterwards.
-async fn on_dynamodb<F, Fut>(test: F)
-where
-    F: FnOnce(Arc<dyn ItemStore>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let store = clusto_store_dynamodb::testing::fresh_table().await;
-    let table = store.clone();
-    test(Arc::new(store)).await;
-    table.delete_table().await.unwrap();
-}
-
 #[tokio::test]
 #[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
 async fn repeats_are_answered_from_the_first_answer_dynamodb() {
-    on_dynamodb(repeats_are_answered_from_the_first_answer).await;
+    on_fresh_table(repeats_are_answered_from_the_first_answer).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
 async fn concurrent_repeats_run_once_dynamodb() {
-    on_dynamodb(concurrent_repeats_run_once).await;
+    on_fresh_table(concurrent_repeats_run_once).await;
 }
 
 #[tokio::test]
 #[ignore = "needs a DynamoDB endpoint: scripts/test starts moto"]
 async fn records_expire_dynamodb() {
-    on_dynamodb(records_expire).await;
+    on_fresh_table(records_expire).await;
 }

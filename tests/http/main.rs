@@ -8,6 +8,7 @@
 //! - `support`: starting a server, sending requests, reading answers
 //! - `server`: the middleware, rendering and the root app
 //! - `entity`, `attribute`, `resourcemanager`: the three apps
+//! - `etag`: `ETag`, `If-None-Match` and `If-Match`, racing writers included
 //! - `idempotency`: `Idempotency-Key` repeats, reuse, concurrency and expiry
 //! - `limits`: names, keys and values over the store's limits, on every path
 //! - `soak`: 8 clients over a store that injects faults; nothing lost or duplicated
@@ -16,6 +17,7 @@
 mod attribute;
 mod dynamodb;
 mod entity;
+mod etag;
 mod idempotency;
 mod limits;
 mod resourcemanager;

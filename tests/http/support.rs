@@ -213,3 +213,15 @@ impl Api {
         self.state.clusto.load(name).await.unwrap().is_some()
     }
 }
+
+/// Runs a test on a fresh DynamoDB table, deleted afterwards.
+pub async fn on_fresh_table<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<dyn ItemStore>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let store = clusto_store_dynamodb::testing::fresh_table().await;
+    let table = store.clone();
+    test(Arc::new(store)).await;
+    table.delete_table().await.unwrap();
+}

@@ -11,6 +11,7 @@
 //! - [`render`]: JSON exactly as Python's `json.dumps` wrote it
 //! - [`views`]: compact and expanded entities, attribute objects
 //! - [`cast`]: the `datatype` casts of attribute values
+//! - [`etag`]: `ETag`, `If-None-Match` (304) and `If-Match` (412)
 //! - [`error`]: [`ApiError`], the only place errors become responses
 //! - [`middleware`]: OPTIONS, 404/405, configured headers, `Clusto-Minify` echo, access log
 //! - [`idempotency`]: the `Idempotency-Key` header (stored answers, replays)
@@ -29,6 +30,7 @@ pub mod cast;
 pub mod config;
 pub mod docs;
 pub mod error;
+pub mod etag;
 pub mod headers;
 pub mod idempotency;
 pub mod middleware;

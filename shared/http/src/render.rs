@@ -231,7 +231,12 @@ impl JsonAnswer {
 
 impl IntoResponse for JsonAnswer {
     fn into_response(self) -> Response {
-        let mut response = json_response(self.status, &self.value, self.minify);
+        // A 304 (a conditional GET whose tag still matches) has no body.
+        let mut response = if self.status == StatusCode::NOT_MODIFIED {
+            self.status.into_response()
+        } else {
+            json_response(self.status, &self.value, self.minify)
+        };
         for (name, value) in self.headers {
             response.headers_mut().insert(name, value);
         }

@@ -234,6 +234,16 @@ pub(crate) fn put_row_ops(
     ops
 }
 
+impl Entity {
+    /// The attributes matching `filter`, hidden ones included, in clusto's order.
+    pub fn matching(&self, filter: &AttrFilter) -> Vec<Attribute> {
+        self.all_attrs()
+            .into_iter()
+            .filter(|a| filter.matches(a))
+            .collect()
+    }
+}
+
 impl Clusto {
     /// `attrs()`: the entity's attributes matching `filter`, in clusto's order.
     pub async fn attrs(
@@ -242,12 +252,7 @@ impl Clusto {
         driver: Option<&str>,
         filter: &AttrFilter,
     ) -> ModelResult<Vec<Attribute>> {
-        let entity = self.get(name, driver).await?;
-        Ok(entity
-            .all_attrs()
-            .into_iter()
-            .filter(|a| filter.matches(a))
-            .collect())
+        Ok(self.get(name, driver).await?.matching(filter))
     }
 
     /// Adds and sets attributes, all or nothing, in the given order. Returns the entity as

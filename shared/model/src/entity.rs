@@ -40,6 +40,12 @@ impl Entity {
         self.part.meta.entity.driver
     }
 
+    /// The optimistic-lock version: every change of the entity's rows or parents moves it
+    /// on (what an `ETag` names, with the id).
+    pub fn version(&self) -> i64 {
+        self.part.meta.ver
+    }
+
     /// The stored type.
     pub fn type_name(&self) -> &str {
         &self.part.meta.type_name

@@ -81,7 +81,8 @@ pub(crate) struct Guards {
     expect: bool,
 }
 
-fn modified(name: &str) -> ModelError {
+/// The refusal of a write whose `If-Match` version is no longer the entity's.
+pub fn modified(name: &str) -> ModelError {
     ModelError::Modified(format!(
         "{name} has changed since the version given in If-Match; nothing was changed."
     ))

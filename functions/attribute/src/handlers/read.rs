@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use clusto_http::headers::minify;
-use clusto_http::{ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, views};
+use clusto_http::{ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, etag, views};
 
 use super::path::AttrPath;
 
@@ -16,11 +16,12 @@ pub async fn query(
 ) -> ApiResult<JsonAnswer> {
     let filter = path.filter()?;
     let driver = req.params.last_nonempty("driver");
-    let attrs = state.clusto.attrs(&path.name, driver, &filter).await?;
-    Ok(JsonAnswer::ok(
-        views::attributes(&attrs),
+    let entity = state.clusto.get(&path.name, driver).await?;
+    let answer = JsonAnswer::ok(
+        views::attributes(&entity.matching(&filter)),
         minify(&req.headers),
-    ))
+    );
+    Ok(etag::conditional(answer, &entity, &req.headers))
 }
 
 /// `DELETE /attribute/{name}/{key}[/{subkey}[/{number}]]`: deletes every matching
@@ -32,12 +33,13 @@ pub async fn delete(
 ) -> ApiResult<JsonAnswer> {
     let filter = path.filter()?;
     let driver = req.params.last_nonempty("driver");
-    let entity = state
-        .clusto
-        .delete_attrs(&path.name, driver, &filter)
-        .await?;
-    Ok(JsonAnswer::ok(
-        views::attributes(&entity.attrs()),
-        minify(&req.headers),
-    ))
+    let delete = async {
+        Ok(state
+            .clusto
+            .delete_attrs(&path.name, driver, &filter)
+            .await?)
+    };
+    let entity = etag::if_match(&state.clusto, &req.headers, &path.name, delete).await?;
+    let answer = JsonAnswer::ok(views::attributes(&entity.attrs()), minify(&req.headers));
+    Ok(etag::tagged(answer, &entity))
 }

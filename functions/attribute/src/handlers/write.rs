@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use clusto_http::headers::minify;
-use clusto_http::{ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, views};
+use clusto_http::{ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, etag, views};
 use clusto_model::WriteMode;
 
 use super::path::AttrPath;
@@ -42,16 +42,17 @@ async fn write(
     let driver = spec::driver(&specs)?;
     state.clusto.get(&path.name, driver.as_deref()).await?;
     let writes = spec::writes(specs, mode)?;
-    let entity = state
-        .clusto
-        .write_attrs(&path.name, driver.as_deref(), &writes)
-        .await?;
+    let write = async {
+        Ok(state
+            .clusto
+            .write_attrs(&path.name, driver.as_deref(), &writes)
+            .await?)
+    };
+    let entity = etag::if_match(&state.clusto, &req.headers, &path.name, write).await?;
     let status = match mode {
         WriteMode::Add => StatusCode::CREATED,
         WriteMode::Set => StatusCode::OK,
     };
-    Ok(
-        JsonAnswer::ok(views::attributes(&entity.attrs()), minify(&req.headers))
-            .with_status(status),
-    )
+    let answer = JsonAnswer::ok(views::attributes(&entity.attrs()), minify(&req.headers));
+    Ok(etag::tagged(answer.with_status(status), &entity))
 }

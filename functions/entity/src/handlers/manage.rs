@@ -1,9 +1,9 @@
 //! `POST /entity/{driver}` (create) and `DELETE /entity/{driver}/{name}` (delete).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use clusto_http::headers::{WARNINGS, minify, text_header};
-use clusto_http::{ApiError, ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, views};
+use clusto_http::{ApiError, ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, etag, views};
 use clusto_model::{Driver, EntityRef, drivers};
 use serde_json::Value;
 
@@ -46,9 +46,11 @@ pub async fn create(
 pub async fn delete(
     State(state): State<AppState>,
     ApiPath((driver, name)): ApiPath<(String, String)>,
+    headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     let driver = requested_driver(&driver)?;
-    if state.clusto.delete(&name, Some(driver.name)).await? {
+    let delete = async { Ok(state.clusto.delete(&name, Some(driver.name)).await?) };
+    if etag::if_match(&state.clusto, &headers, &name, delete).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFoundNoBody)

@@ -3,7 +3,9 @@
 
 use axum::extract::State;
 use clusto_http::headers::{minify, mode};
-use clusto_http::{ApiError, ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, Mode, views};
+use clusto_http::{
+    ApiError, ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, Mode, etag, views,
+};
 
 /// `GET /entity/{driver}/{name}[/]`: the entity (expanded by default).
 pub async fn show(
@@ -13,10 +15,8 @@ pub async fn show(
 ) -> ApiResult<JsonAnswer> {
     let mode = mode(&req.headers, Mode::Expanded)?;
     let entity = state.clusto.get(&name, Some(&driver)).await?;
-    Ok(JsonAnswer::ok(
-        views::entity(&entity, mode),
-        minify(&req.headers),
-    ))
+    let answer = JsonAnswer::ok(views::entity(&entity, mode), minify(&req.headers));
+    Ok(etag::conditional(answer, &entity, &req.headers))
 }
 
 /// `POST /entity/{driver}/{name}` with `action=insert|remove` and `device` (repeated):
@@ -49,17 +49,18 @@ pub async fn action(
             missing.join(",")
         )));
     }
-    let entity = match action {
-        "insert" => state.clusto.insert(&name, Some(&driver), &devices).await?,
-        "remove" => state.clusto.remove(&name, Some(&driver), &devices).await?,
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "{other} is not a valid action."
-            )));
-        }
+    let change = async {
+        Ok(match action {
+            "insert" => state.clusto.insert(&name, Some(&driver), &devices).await?,
+            "remove" => state.clusto.remove(&name, Some(&driver), &devices).await?,
+            other => {
+                return Err(ApiError::BadRequest(format!(
+                    "{other} is not a valid action."
+                )));
+            }
+        })
     };
-    Ok(JsonAnswer::ok(
-        views::entity(&entity, mode),
-        minify(&req.headers),
-    ))
+    let entity = etag::if_match(&state.clusto, &req.headers, &name, change).await?;
+    let answer = JsonAnswer::ok(views::entity(&entity, mode), minify(&req.headers));
+    Ok(etag::tagged(answer, &entity))
 }

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use clusto_http::headers::minify;
-use clusto_http::{ApiError, ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, views};
+use clusto_http::{ApiError, ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, etag, views};
 use clusto_model::{Allocated, Thing, drivers};
 
 /// `POST /resourcemanager/{driver}/{manager}`: allocates `resource` (or the next free one)
@@ -31,10 +31,21 @@ pub async fn allocate(
         }
     };
     let resource = req.params.last_nonempty("resource");
-    let allocated = state
-        .clusto
-        .allocate(&name, Some(&driver), thing, resource)
-        .await?;
+    let target = match &thing {
+        Thing::Object(object) => Some(object.clone()),
+        Thing::Driver(_) => None,
+    };
+    let allocate = async {
+        Ok(state
+            .clusto
+            .allocate(&name, Some(&driver), thing, resource)
+            .await?)
+    };
+    // `If-Match` names the object given the resource; a new entity has no tag yet.
+    let allocated = match target {
+        Some(object) => etag::if_match(&state.clusto, &req.headers, &object, allocate).await?,
+        None => allocate.await?,
+    };
     let body = match &allocated {
         Allocated::Attribute(a) => views::attribute(a),
         Allocated::Entity(e) => views::compact(e),
@@ -56,9 +67,12 @@ pub async fn deallocate(
         ));
     };
     let resource = req.params.last_nonempty("resource");
-    state
-        .clusto
-        .deallocate(&name, Some(&driver), object, resource)
-        .await?;
+    let deallocate = async {
+        Ok(state
+            .clusto
+            .deallocate(&name, Some(&driver), object, resource)
+            .await?)
+    };
+    etag::if_match(&state.clusto, &req.headers, object, deallocate).await?;
     Ok(StatusCode::NO_CONTENT)
 }

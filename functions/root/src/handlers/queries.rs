@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use clusto_http::headers::{minify, mode};
 use clusto_http::{
-    ApiError, ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, Mode, Paging, views,
+    ApiError, ApiPath, ApiRequest, ApiResult, AppState, JsonAnswer, Mode, Paging, etag, views,
 };
 use clusto_model::{ModelError, drivers};
 
@@ -75,10 +75,8 @@ pub async fn by_name(
         .clusto
         .get(&name, req.params.last_nonempty("driver"))
         .await?;
-    Ok(JsonAnswer::ok(
-        views::entity(&entity, mode),
-        minify(&req.headers),
-    ))
+    let answer = JsonAnswer::ok(views::entity(&entity, mode), minify(&req.headers));
+    Ok(etag::conditional(answer, &entity, &req.headers))
 }
 
 /// `GET /by-names`: one entry per `name` (null when missing); 200 if all were found, 206
