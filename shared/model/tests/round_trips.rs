@@ -143,14 +143,17 @@ async fn from_pools_reads_the_pool_and_batches_its_children(store: Arc<dyn ItemS
     assert_eq!((n.query, n.batch_get, n.total()), (1, 1, 2), "{n:?}");
 }
 
-async fn creating_a_hundred_entities_is_one_write(store: Arc<dyn ItemStore>) {
+/// As many entities as one transaction holds (DynamoDB's 100 less the request's two
+/// guards) are created in one write.
+async fn creating_a_transaction_of_entities_is_one_write(store: Arc<dyn ItemStore>) {
     let (counting, c) = setup(store).await;
-    let hundred: Vec<String> = (0..100).map(|i| format!("bulk{i:03}")).collect();
+    let full = clusto_model::MAX_CHANGED_ITEMS;
+    let many: Vec<String> = (0..full).map(|i| format!("bulk{i:03}")).collect();
     let created = c
-        .create(drivers::registered("basicserver").unwrap(), &hundred, &[])
+        .create(drivers::registered("basicserver").unwrap(), &many, &[])
         .await
         .unwrap();
-    assert_eq!(created.entities.len(), 100);
+    assert_eq!(created.entities.len(), full);
     assert!(created.existing.is_empty());
     let n = counting.counts();
     assert_eq!(n.writes(), 1, "{n:?}");
@@ -181,6 +184,6 @@ on_both_backends!(
     listings_are_index_queries_issued_concurrently,
     expanded_listings_read_entities_concurrently,
     from_pools_reads_the_pool_and_batches_its_children,
-    creating_a_hundred_entities_is_one_write,
+    creating_a_transaction_of_entities_is_one_write,
     single_changes_are_one_transaction,
 );
