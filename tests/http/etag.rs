@@ -58,17 +58,7 @@ async fn stale_writes_are_refused(store: Arc<dyn ItemStore>) {
     let api = Api::start_on(store).await;
     api.create("basicserver", &["s1", "s2"]).await;
     api.create("pool", &["p1"]).await;
-    let ipm = [
-        ("name", "ipm"),
-        ("baseip", "10.0.0.0"),
-        ("netmask", "255.255.255.0"),
-    ];
-    assert_eq!(
-        api.form("POST", "/resourcemanager/ipmanager", &ipm)
-            .await
-            .status,
-        201
-    );
+    api.ip_manager("ipm", "255.255.255.0").await;
     // Two clients read the same version; the first write wins, the second is refused.
     let t = tag(&api.get("/by-name/s1").await);
     let first = api

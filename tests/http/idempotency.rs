@@ -14,13 +14,7 @@ const IPM: &str = "/resourcemanager/ipmanager/ipm";
 
 async fn api_on(store: Arc<dyn ItemStore>, config: Config) -> Api {
     let api = Api::start_with(store, config).await;
-    let ipm = [
-        ("name", "ipm"),
-        ("baseip", "10.0.0.0"),
-        ("netmask", "255.255.255.0"),
-    ];
-    let a = api.form("POST", "/resourcemanager/ipmanager", &ipm).await;
-    assert_eq!(a.status, 201, "{a:?}");
+    api.ip_manager("ipm", "255.255.255.0").await;
     api.create("basicserver", &["s1", "s2"]).await;
     api
 }

@@ -161,13 +161,7 @@ async fn battery(api: Api) {
         )
         .await;
     assert_eq!(a.status, 201, "{a:?}");
-    let ipm = [
-        ("name", "ipm"),
-        ("baseip", "10.0.0.0"),
-        ("netmask", "255.255.255.0"),
-    ];
-    let a = api.form("POST", "/resourcemanager/ipmanager", &ipm).await;
-    assert_eq!(a.status, 201, "{a:?}");
+    api.ip_manager("ipm", "255.255.255.0").await;
     let before = api
         .get("/entity/basicserver?Clusto-Mode=expanded")
         .await

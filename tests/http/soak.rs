@@ -197,13 +197,7 @@ async fn soak(store: Arc<dyn ItemStore>, seed: u64, rounds: usize, mode: Mode) {
     let faulty = Arc::new(FaultyStore::new(store.clone(), FAULTS, seed));
     let setup = Api::start_on(store.clone()).await;
     setup.create("pool", &POOLS).await;
-    let ipm = [
-        ("name", "ipm"),
-        ("baseip", "10.0.0.0"),
-        ("netmask", "255.255.254.0"),
-    ];
-    let a = setup.form("POST", "/resourcemanager/ipmanager", &ipm).await;
-    assert_eq!(a.status, 201, "{a:?}");
+    setup.ip_manager("ipm", "255.255.254.0").await;
     let api = Api::start_on(faulty.clone()).await;
 
     let acks =

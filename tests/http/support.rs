@@ -202,6 +202,15 @@ impl Api {
         assert!(matches!(a.status, 201 | 202), "{a:?}");
     }
 
+    /// Creates an IP manager over 10.0.0.0 with `netmask` (must answer 201).
+    pub async fn ip_manager(&self, name: &str, netmask: &str) {
+        let pairs = [("name", name), ("baseip", "10.0.0.0"), ("netmask", netmask)];
+        let a = self
+            .form("POST", "/resourcemanager/ipmanager", &pairs)
+            .await;
+        assert_eq!(a.status, 201, "{a:?}");
+    }
+
     /// The entity's expanded view, straight from the model.
     pub async fn show(&self, name: &str) -> Value {
         let e = self.state.clusto.get(name, None).await.unwrap();

@@ -27,6 +27,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use clusto_store::{Condition, Item, Key, StoreError, Value, WriteOp, schema};
 
+use crate::items::{self, corrupt};
 use crate::scope::{self, Marked};
 use crate::{Clusto, ModelError, ModelResult, ids, retry};
 
@@ -96,13 +97,6 @@ fn s<'a>(item: &'a Item, field: &str) -> &'a str {
     item.get(field).and_then(Value::as_s).unwrap_or("")
 }
 
-fn corrupt(item: &Item, reason: &str) -> ModelError {
-    ModelError::Corrupt {
-        key: Key::of(item).map(|k| k.to_string()).unwrap_or_default(),
-        reason: reason.to_owned(),
-    }
-}
-
 fn answer_of(item: &Item) -> ModelResult<Option<Answer>> {
     let Some(status) = item.get("status").and_then(Value::as_n) else {
         return Ok(None);
@@ -155,7 +149,7 @@ impl Clusto {
         // A lost race (another attempt claimed in between) is settled by reading again.
         for _ in 0..retry::SAME_TOKEN_ATTEMPTS {
             let now = now();
-            let current = self.get_settled(&key).await?;
+            let current = retry::settled(StoreError::is_transient, || self.store.get(&key)).await?;
             if let (Some(item), Some(record)) = (&current, &sent)
                 && item.get("claim") == record.get("claim")
             {
@@ -184,9 +178,7 @@ impl Clusto {
                     Condition::equals("claim", s(&item, "claim"))
                 }
             };
-            let mut record = Item::new();
-            record.insert(schema::PK.into(), Value::S(key.pk.clone()));
-            record.insert(schema::SK.into(), Value::S(key.sk.clone()));
+            let mut record = items::base_item(key.pk.clone(), key.sk.clone());
             record.insert("fp".into(), request.fingerprint.into());
             record.insert("claim".into(), ids::new_id().into());
             record.insert("committed".into(), Value::N(0));
@@ -235,7 +227,7 @@ impl Clusto {
             condition: claim.claim_condition(),
         };
         // Repeating the put is harmless: the claim it is conditioned on stays ours.
-        self.write_settled(put).await
+        self.write_settled(&put).await
     }
 
     /// Step 3, for a request that changed nothing and may succeed when repeated: frees its
@@ -245,43 +237,18 @@ impl Clusto {
             key: claim.key(),
             condition: claim.claim_condition(),
         };
-        match self.write_settled(delete).await {
+        match self.write_settled(&delete).await {
             // Gone already: an earlier attempt of this delete committed unseen.
             Err(ModelError::Store(StoreError::ConditionFailed)) => Ok(()),
             other => other,
         }
     }
 
-    /// Reads the record at `key`, again while the store is busy: a claim of unknown outcome
-    /// is settled only by reading it.
-    async fn get_settled(&self, key: &Key) -> ModelResult<Option<Item>> {
-        let mut attempt = 0;
-        loop {
-            match self.store.get(key).await {
-                Err(e) if e.is_transient() && attempt + 1 < retry::SAME_TOKEN_ATTEMPTS => {
-                    attempt += 1;
-                    retry::backoff(attempt).await;
-                }
-                other => return Ok(other?),
-            }
-        }
-    }
-
     /// Writes `op`, sending it again while the store is busy or the outcome unknown: the
     /// answer and the release must not be lost to a passing fault, or the key would stay
     /// blocked until its lease runs out.
-    async fn write_settled(&self, op: WriteOp) -> ModelResult<()> {
-        let mut attempt = 0;
-        loop {
-            match self.store.write(op.clone()).await {
-                Err(StoreError::Busy(_) | StoreError::Unknown(_))
-                    if attempt + 1 < retry::SAME_TOKEN_ATTEMPTS =>
-                {
-                    attempt += 1;
-                    retry::backoff(attempt).await;
-                }
-                other => return Ok(other?),
-            }
-        }
+    async fn write_settled(&self, op: &WriteOp) -> ModelResult<()> {
+        let again = |e: &StoreError| matches!(e, StoreError::Busy(_) | StoreError::Unknown(_));
+        retry::settled(again, || self.store.write(op.clone())).await
     }
 }

@@ -128,7 +128,8 @@ fn opt_n(item: &Item, field: &str) -> Option<i64> {
     item.get(field).and_then(Value::as_n)
 }
 
-fn corrupt(item: &Item, reason: &str) -> ModelError {
+/// An item that does not decode.
+pub(crate) fn corrupt(item: &Item, reason: &str) -> ModelError {
     ModelError::Corrupt {
         key: Key::of(item).map(|k| k.to_string()).unwrap_or_default(),
         reason: reason.to_owned(),
@@ -140,7 +141,8 @@ fn driver_of(item: &Item, field: &str) -> ModelResult<&'static Driver> {
     drivers::lookup(name).ok_or_else(|| corrupt(item, &format!("unknown driver {name}")))
 }
 
-fn base_item(pk: String, sk: String) -> Item {
+/// An item holding only its keys.
+pub(crate) fn base_item(pk: String, sk: String) -> Item {
     let mut item = Item::new();
     item.insert(schema::PK.into(), Value::S(pk));
     item.insert(schema::SK.into(), Value::S(sk));

@@ -18,7 +18,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use clusto_store::{CancelReason, ItemStore, StoreError, WriteOp};
+use clusto_store::{CancelReason, ItemStore, StoreError, StoreResult, WriteOp};
 
 use crate::{ModelError, ModelResult, scope};
 
@@ -104,6 +104,28 @@ pub(crate) async fn transact(store: &dyn ItemStore, mut ops: Vec<WriteOp>) -> Mo
 pub(crate) async fn backoff(attempt: u32) {
     let cap = 25u64 << attempt.min(5);
     tokio::time::sleep(Duration::from_millis(cap / 2 + fastrand::u64(0..cap / 2))).await;
+}
+
+/// Runs one store call, again after a backoff while it fails in a way `again` says may
+/// pass, up to [`SAME_TOKEN_ATTEMPTS`] times in all.
+pub(crate) async fn settled<T, F, Fut>(
+    again: fn(&StoreError) -> bool,
+    mut call: F,
+) -> ModelResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match call().await {
+            Err(e) if again(&e) && attempt + 1 < SAME_TOKEN_ATTEMPTS => {
+                attempt += 1;
+                backoff(attempt).await;
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// Runs `op(attempt)` until it succeeds, fails with a domain error, or has lost

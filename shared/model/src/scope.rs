@@ -52,13 +52,12 @@ pub(crate) async fn with_marker<F: Future>(marker: WriteOp, fut: F) -> (F::Outpu
         op: marker,
         state: Cell::new(Marked::No),
     };
-    let (output, scope) = MARKER
+    MARKER
         .scope(scope, async move {
             let output = fut.await;
             (output, MARKER.with(|m| m.state.get()))
         })
-        .await;
-    (output, scope)
+        .await
 }
 
 /// Runs `fut` (one request's write to entity `name`) so that it writes only while the
