@@ -12,6 +12,7 @@
 //! - `idempotency`: `Idempotency-Key` repeats, reuse, concurrency and expiry
 //! - `limits`: names, keys and values over the store's limits, on every path
 //! - `soak`: 8 clients over a store that injects faults; nothing lost or duplicated
+//! - `unanswered`: a change made whose answer then failed says it was made
 //! - `dynamodb`: a session over DynamoDB (ignored unless an endpoint is configured)
 
 mod attribute;
@@ -24,3 +25,4 @@ mod resourcemanager;
 mod server;
 mod soak;
 mod support;
+mod unanswered;

@@ -26,6 +26,7 @@ const FAULTS: Faults = Faults {
     timeout: 0.02,
     lost_answer: 0.08,
     transactions_only: false,
+    after_commit: false,
 };
 
 /// What one client was told had happened.
@@ -82,10 +83,10 @@ async fn until_answered(
     panic!("{method} {path}: no answer after 50 tries; the last: {last:?}");
 }
 
-/// Whether a write was done: answered with `status`, or (with a key) "made its change, but
-/// its answer could not be kept", which leaves the client unsure of what it was given.
+/// Whether a write was done: answered with `status`, or "made its change, but its answer
+/// could not be made or kept", which leaves the client unsure of what it was given.
 fn done(a: &Answer, status: u16, unsure: &mut bool) -> bool {
-    let unanswered = a.status == 409 && a.text.contains("could not be kept");
+    let unanswered = a.status == 409 && a.text.contains("made its change");
     *unsure |= unanswered;
     a.status == status || unanswered
 }

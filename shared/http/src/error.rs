@@ -57,8 +57,8 @@ pub enum ApiError {
     /// 409: the request (or the first one with its `Idempotency-Key`) made its change, but
     /// its answer could not be made or kept.
     #[error(
-        "The request with this Idempotency-Key made its change, but its answer could not be \
-         kept; read the data to see the result."
+        "The request made its change, but its answer could not be made or kept; read the \
+         data to see the result."
     )]
     Unanswered,
     /// 412: a required parameter is missing, or a driver named in the request does not exist.

@@ -13,6 +13,10 @@
 //! repeats. A 5xx of a request that changed nothing is not kept, so its
 //! repeat runs again; a 503 "unconfirmed" is not kept either, and its repeat waits for the
 //! lease (a minute) to tell whether the change was made.
+//!
+//! A write without a key is tracked too: when its change committed but its answer is a 5xx
+//! (reading the result failed after the change), it answers 409 `Unanswered` instead of an
+//! error that would say nothing was changed.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -21,7 +25,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use clusto_model::idempotency::{Answer, Begin, Claim, IdempotentRequest};
-use clusto_model::scope::Marked;
+use clusto_model::scope::{self, Marked};
 use lambda_http::request::RequestContext;
 use sha2::{Digest, Sha256};
 
@@ -157,8 +161,18 @@ async fn run(state: &AppState, claim: Claim, request: Request, next: Next) -> Re
     response
 }
 
-/// The middleware: requests without a key, and methods other than `POST`, `PUT` and
-/// `DELETE`, pass through untouched.
+/// Runs a write without a key, answering [`ApiError::Unanswered`] when its change was made
+/// but its answer is a 5xx.
+async fn run_plain(request: Request, next: Next) -> Response {
+    match scope::tracked(next.run(request)).await {
+        (response, Marked::Yes) if response.status().is_server_error() => {
+            ApiError::Unanswered.into_response()
+        }
+        (response, _) => response,
+    }
+}
+
+/// The middleware: methods other than `POST`, `PUT` and `DELETE` pass through untouched.
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !matches!(
         *request.method(),
@@ -169,7 +183,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let (parts, body) = request.into_parts();
     let key = match key_of(&parts) {
         Ok(Some(key)) => key,
-        Ok(None) => return next.run(Request::from_parts(parts, body)).await,
+        Ok(None) => return run_plain(Request::from_parts(parts, body), next).await,
         Err(e) => return e.into_response(),
     };
     let body = match read_body(&parts.headers, body).await {

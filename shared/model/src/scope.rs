@@ -1,6 +1,7 @@
 //! What one request adds to the first transaction it commits, whichever operation it runs:
 //! the write that marks its idempotency record as used (see [`crate::idempotency`]) and the
-//! `If-Match` check of an entity's version.
+//! `If-Match` check of an entity's version; and whether any of its transactions committed,
+//! so that a write whose answer fails after its change never claims to have changed nothing.
 //!
 //! Both must be *inside* the operation's own transaction to mean anything: a record written
 //! after the change could be missed by a crash, and a version compared before it could move
@@ -18,19 +19,21 @@ use clusto_store::{Condition, StoreError, WriteOp};
 use crate::items::meta_key;
 use crate::{ModelError, ModelResult};
 
-/// Where a request's idempotency marker stands.
+/// Whether a request changed anything (and so, with a key, whether its idempotency marker
+/// was written: it rides in the first committed transaction).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Marked {
-    /// No transaction carrying the marker committed: the request changed nothing.
+    /// No transaction of the request committed: it changed nothing.
     No,
-    /// A transaction carrying the marker committed (so did the request's first change).
+    /// A transaction of the request committed.
     Yes,
-    /// A transaction carrying the marker was sent and its outcome stayed unknown.
+    /// A transaction was sent, none is known to have committed, and one's outcome stayed
+    /// unknown.
     Unknown,
 }
 
-struct MarkerScope {
-    op: WriteOp,
+struct Tracker {
+    marker: Option<WriteOp>,
     state: Cell<Marked>,
 }
 
@@ -41,21 +44,29 @@ struct ExpectScope {
 }
 
 tokio::task_local! {
-    static MARKER: MarkerScope;
+    static TRACKER: Tracker;
     static EXPECT: ExpectScope;
 }
 
-/// Runs `fut` (one request's operation) with `marker` added to its first committed
-/// transaction, and says whether it committed.
+/// Runs `fut` (one write request) and says whether it changed anything.
+pub async fn tracked<F: Future>(fut: F) -> (F::Output, Marked) {
+    track(None, fut).await
+}
+
+/// [`tracked`], with `marker` added to the first committed transaction.
 pub(crate) async fn with_marker<F: Future>(marker: WriteOp, fut: F) -> (F::Output, Marked) {
-    let scope = MarkerScope {
-        op: marker,
+    track(Some(marker), fut).await
+}
+
+async fn track<F: Future>(marker: Option<WriteOp>, fut: F) -> (F::Output, Marked) {
+    let tracker = Tracker {
+        marker,
         state: Cell::new(Marked::No),
     };
-    MARKER
-        .scope(scope, async move {
+    TRACKER
+        .scope(tracker, async move {
             let output = fut.await;
-            (output, MARKER.with(|m| m.state.get()))
+            (output, TRACKER.with(|t| t.state.get()))
         })
         .await
 }
@@ -75,6 +86,8 @@ pub async fn expecting_version<F: Future>(name: &str, ver: i64, fut: F) -> F::Ou
 /// Where [`add_guards`] put its operations in a transaction.
 #[derive(Debug, Default)]
 pub(crate) struct Guards {
+    /// The request is tracked and none of its transactions has committed yet.
+    first: bool,
     marker_at: Option<usize>,
     check_at: Option<usize>,
     expect: bool,
@@ -92,10 +105,13 @@ pub fn modified(name: &str) -> ModelError {
 /// own needs no extra check: that condition must name the expected version.
 pub(crate) fn add_guards(ops: &mut Vec<WriteOp>) -> ModelResult<Guards> {
     let mut guards = Guards::default();
-    let _ = MARKER.try_with(|m| {
-        if m.state.get() != Marked::Yes {
-            guards.marker_at = Some(ops.len());
-            ops.push(m.op.clone());
+    let _ = TRACKER.try_with(|t| {
+        if t.state.get() != Marked::Yes {
+            guards.first = true;
+            if let Some(marker) = &t.marker {
+                guards.marker_at = Some(ops.len());
+                ops.push(marker.clone());
+            }
         }
     });
     let expect = EXPECT.try_with(|e| {
@@ -128,8 +144,8 @@ pub(crate) fn add_guards(ops: &mut Vec<WriteOp>) -> ModelResult<Guards> {
 impl Guards {
     /// The transaction carrying these guards committed.
     pub(crate) fn committed(&self) {
-        if self.marker_at.is_some() {
-            let _ = MARKER.try_with(|m| m.state.set(Marked::Yes));
+        if self.first {
+            let _ = TRACKER.try_with(|t| t.state.set(Marked::Yes));
         }
         if self.expect {
             let _ = EXPECT.try_with(|e| e.done.set(true));
@@ -138,8 +154,8 @@ impl Guards {
 
     /// The transaction's outcome stayed unknown.
     pub(crate) fn unknown(&self) {
-        if self.marker_at.is_some() {
-            let _ = MARKER.try_with(|m| m.state.set(Marked::Unknown));
+        if self.first {
+            let _ = TRACKER.try_with(|t| t.state.set(Marked::Unknown));
         }
     }
 

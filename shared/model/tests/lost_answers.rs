@@ -20,6 +20,7 @@ const LOSE_EVERY_ANSWER: Faults = Faults {
     timeout: 0.0,
     lost_answer: 1.0,
     transactions_only: true,
+    after_commit: false,
 };
 
 /// A model on `store` (set up without faults) and, for the operation under test, the same
@@ -171,6 +172,7 @@ async fn throttled_transactions_are_retried(store: Arc<dyn ItemStore>) {
     let faults = Faults {
         throttle: 0.5,
         transactions_only: true,
+        after_commit: false,
         ..Faults::default()
     };
     let (clean, c, faults) = faulty(store, faults).await;
@@ -196,6 +198,7 @@ async fn an_outcome_that_stays_unknown_is_reported_and_not_retried(store: Arc<dy
     let faults = Faults {
         server_error: 1.0,
         transactions_only: true,
+        after_commit: false,
         ..Faults::default()
     };
     let (clean, c, faults) = faulty(store, faults).await;

@@ -15,7 +15,7 @@
 //! without writing; the same token with other operations is refused as invalid.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,9 @@ pub struct Faults {
     /// Faults only in transactions; every other call runs normally. With a fixed seed and
     /// one transaction at a time, the faults then fall on the same calls in every run.
     pub transactions_only: bool,
+    /// No faults until a transaction has committed, then faults in every call: as when the
+    /// database starts failing between a change and the reading of its result.
+    pub after_commit: bool,
 }
 
 /// What a call drew.
@@ -72,6 +75,7 @@ pub struct FaultyStore {
     rng: Mutex<fastrand::Rng>,
     /// Committed transactions by token: their operations and when they committed.
     tokens: Mutex<HashMap<String, (Vec<WriteOp>, Instant)>>,
+    committed: AtomicBool,
     throttled: AtomicUsize,
     failed: AtomicUsize,
     lost_answers: AtomicUsize,
@@ -90,6 +94,7 @@ impl FaultyStore {
             faults,
             rng: Mutex::new(fastrand::Rng::with_seed(seed)),
             tokens: Mutex::new(HashMap::new()),
+            committed: AtomicBool::new(false),
             throttled: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
             lost_answers: AtomicUsize::new(0),
@@ -115,7 +120,9 @@ impl FaultyStore {
     /// Draws this call's fault; `writes` says whether a lost answer is possible.
     fn draw(&self, transaction: bool, writes: bool) -> Option<Fault> {
         let f = self.faults;
-        if f.transactions_only && !transaction {
+        if (f.transactions_only && !transaction)
+            || (f.after_commit && !self.committed.load(Ordering::SeqCst))
+        {
             return None;
         }
         let x = lock(&self.rng).f64();
@@ -219,6 +226,7 @@ impl ItemStore for FaultyStore {
         let result = self.inner.transact(ops.clone(), token).await;
         if result.is_ok() {
             lock(&self.tokens).insert(token.to_owned(), (ops, Instant::now()));
+            self.committed.store(true, Ordering::SeqCst);
         }
         match (fault, result) {
             (Some(Fault::LostAnswer), _) => {
