@@ -7,6 +7,9 @@
 //!
 //! The same files work with `cargo lambda invoke --data-file events/<app>/<name>.json`.
 //!
+//! The invocation's deadline comes through the same path: the model's retries stop short of
+//! it.
+//!
 //! Two more links to `template.yaml`: each event's `routeKey` must be a route of the
 //! template that invokes the event's app, and the DynamoDB calls each app makes while
 //! answering its events must be allowed by that app's function policy.
@@ -14,13 +17,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use axum::Router;
+use clusto_http::middleware::DEADLINE_MARGIN;
 use clusto_http::{AppState, Config};
-use clusto_model::Clusto;
+use clusto_model::{Clusto, retry};
+use clusto_store::testing::{Faults, FaultyStore};
 use clusto_store::{Item, ItemStore, Key, Query, StoreResult, WriteOp};
 use clusto_store_embedded::EmbeddedStore;
+use lambda_http::RequestExt;
 use serde_yaml::Value as Yaml;
 use tower::ServiceExt;
 
@@ -519,10 +526,20 @@ struct Answer {
 
 /// Sends one event file through its app, as the Lambda runtime would.
 async fn invoke(file: &str, state: &AppState) -> Answer {
+    invoke_by(file, state, None).await
+}
+
+/// [`invoke`], with the invocation's context carrying `deadline` (as the runtime's does).
+async fn invoke_by(file: &str, state: &AppState, deadline: Option<SystemTime>) -> Answer {
     let path = root_dir().join("events").join(file);
     let json = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let request = lambda_http::request::from_str(&json)
+    let mut request = lambda_http::request::from_str(&json)
         .unwrap_or_else(|e| panic!("{file} is not an API Gateway event lambda_http reads: {e}"));
+    if let Some(deadline) = deadline {
+        let mut context = lambda_http::Context::default();
+        context.deadline = deadline.duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        request = request.with_lambda_context(context);
+    }
     let response = router(app_of(file), state.clone())
         .oneshot(request)
         .await
@@ -641,6 +658,35 @@ async fn every_event_gets_its_documented_answer() {
             used_writes,
             "the {app} function's write actions in template.yaml against those its events used"
         );
+    }
+}
+
+/// The model stops retrying before the function's deadline: over a database that throttles
+/// every call, a request with no time left before the deadline (less the margin kept for
+/// the last call and the answer) makes one call and answers 503, and one with a minute to
+/// spare makes every attempt the retry loop allows.
+#[tokio::test]
+async fn retries_stop_before_the_function_deadline() {
+    let (state, _) = fresh_state().await;
+    let always = Faults {
+        throttle: 1.0,
+        ..Faults::default()
+    };
+    for (spare, calls) in [
+        (Duration::ZERO, 1),
+        (Duration::from_secs(60), retry::MAX_ATTEMPTS as usize),
+    ] {
+        let faulty = Arc::new(FaultyStore::new(state.clusto.store().clone(), always, 1));
+        let throttled = AppState::new(Clusto::new(faulty.clone()), (*state.config).clone());
+        let deadline = SystemTime::now() + DEADLINE_MARGIN + spare;
+        let answer = invoke_by("entity/post-create.json", &throttled, Some(deadline)).await;
+        assert_eq!(answer.status, 503, "{}", answer.body);
+        assert!(
+            answer.body.contains("nothing was changed"),
+            "{}",
+            answer.body
+        );
+        assert_eq!(faulty.injected().throttled, calls, "{spare:?} to spare");
     }
 }
 

@@ -1,15 +1,18 @@
 //! What every response goes through, whichever app and whichever way it runs: `OPTIONS`
 //! on any path, JSON bodies for 404 and 405, the `Clusto-Minify` echo on JSON answers, the
 //! configured response headers (on every response, errors included: quirks 11 and 36),
-//! `Idempotency-Key` ([`crate::idempotency`]), and one log line per request.
+//! `Idempotency-Key` ([`crate::idempotency`]), the Lambda function's deadline for the
+//! model's retries, and one log line per request.
 
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use clusto_model::retry;
+use lambda_http::RequestExt;
 use tracing::Instrument;
 
 use crate::AppState;
@@ -88,6 +91,25 @@ fn method_not_allowed(response: Response, method: &Method, path: &str) -> Respon
     .into_response()
 }
 
+/// How long before the Lambda function's deadline the model stops retrying: time for the
+/// last store call (the SDK gives up on one after [`clusto_store_dynamodb::CALL_TIMEOUT`])
+/// and for the answer.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(6);
+
+/// Runs the request under its Lambda function's deadline less [`DEADLINE_MARGIN`], if it
+/// came through Lambda (`clusto-local` has no deadline: the retries' own limits bound it).
+async fn under_deadline(request: Request, next: Next) -> Response {
+    let Some(context) = request.lambda_context_ref() else {
+        return next.run(request).await;
+    };
+    let left = context
+        .deadline()
+        .duration_since(SystemTime::now())
+        .unwrap_or_default()
+        .saturating_sub(DEADLINE_MARGIN);
+    retry::within((Instant::now() + left).into(), next.run(request)).await
+}
+
 async fn common(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
@@ -97,7 +119,7 @@ async fn common(State(state): State<AppState>, request: Request, next: Next) -> 
     let mut response = if method == Method::OPTIONS {
         options()
     } else {
-        next.run(request).instrument(span.clone()).await
+        under_deadline(request, next).instrument(span.clone()).await
     };
     if response.status() == StatusCode::METHOD_NOT_ALLOWED && !is_json(&response) {
         response = method_not_allowed(response, &method, &path);

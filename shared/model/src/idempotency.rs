@@ -194,7 +194,11 @@ impl Clusto {
                 Err(StoreError::ConditionFailed) => {}
                 // Whether the claim was written is told by the record itself.
                 Err(StoreError::Unknown(_)) => sent = Some(record),
-                Err(e) if e.is_transient() => retry::backoff(1).await,
+                Err(e) if e.is_transient() => {
+                    if !retry::backoff(1).await {
+                        return Err(e.into());
+                    }
+                }
                 Err(e) => return Err(e.into()),
             }
         }

@@ -14,9 +14,16 @@
 //! transaction again with the same token, which the store answers from its record of the
 //! first commit; if the outcome stays unknown, the operation fails with
 //! [`StoreError::Unknown`] and is not retried here.
+//!
+//! A request may run under a deadline ([`within`]; the HTTP layer sets one from the Lambda
+//! function's own): no loop here starts a wait that would end past it, and the operation
+//! fails with the error it has instead, so the answer is a clean 503 rather than the
+//! function being stopped mid-request.
 
 use std::future::Future;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use clusto_store::{CancelReason, ItemStore, StoreError, StoreResult, WriteOp};
 
@@ -25,8 +32,28 @@ use crate::{ModelError, ModelResult, scope};
 /// How many times an operation is attempted before giving up with [`StoreError::Busy`].
 pub const MAX_ATTEMPTS: u32 = 40;
 /// How many times [`transact`] sends one transaction while the store is busy or its outcome
-/// unknown (about 6 s of backoff in all, well inside DynamoDB's 10-minute token window).
+/// unknown (1.6 to 3.2 s of backoff in all, well inside DynamoDB's 10-minute token window).
 pub const SAME_TOKEN_ATTEMPTS: u32 = 8;
+
+tokio::task_local! {
+    static DEADLINE: Instant;
+}
+
+/// Runs `fut` (one request) so that no retry in it waits past `deadline`.
+pub async fn within<F: Future>(deadline: Instant, fut: F) -> F::Output {
+    DEADLINE.scope(deadline, fut).await
+}
+
+/// Sleeps for `wait` and says `true`, or says `false` at once when the wait would end past
+/// the current deadline.
+async fn pause(wait: Duration) -> bool {
+    let end = Instant::now() + wait;
+    if DEADLINE.try_with(|d| end >= *d).unwrap_or(false) {
+        return false;
+    }
+    tokio::time::sleep_until(end).await;
+    true
+}
 
 fn lost_race(e: &ModelError) -> bool {
     match e {
@@ -85,7 +112,7 @@ pub(crate) async fn transact(store: &dyn ItemStore, mut ops: Vec<WriteOp>) -> Mo
             unknown = Some(message.clone());
         }
         attempt += 1;
-        if attempt >= SAME_TOKEN_ATTEMPTS {
+        if attempt >= SAME_TOKEN_ATTEMPTS || !backoff(attempt).await {
             if unknown.is_some() {
                 guards.unknown();
             }
@@ -95,19 +122,18 @@ pub(crate) async fn transact(store: &dyn ItemStore, mut ops: Vec<WriteOp>) -> Mo
             }
             .into());
         }
-        backoff(attempt).await;
     }
 }
 
-/// The wait before sending a request again for the `attempt`th time (from 1): jittered,
-/// doubling from 25 ms to 800 ms.
-pub(crate) async fn backoff(attempt: u32) {
+/// Waits before sending a request again for the `attempt`th time (from 1): jittered,
+/// doubling from 25 ms to 800 ms. `false` (at once) when there is no time left for it.
+pub(crate) async fn backoff(attempt: u32) -> bool {
     let cap = 25u64 << attempt.min(5);
-    tokio::time::sleep(Duration::from_millis(cap / 2 + fastrand::u64(0..cap / 2))).await;
+    pause(Duration::from_millis(cap / 2 + fastrand::u64(0..cap / 2))).await
 }
 
 /// Runs one store call, again after a backoff while it fails in a way `again` says may
-/// pass, up to [`SAME_TOKEN_ATTEMPTS`] times in all.
+/// pass, up to [`SAME_TOKEN_ATTEMPTS`] times in all (fewer when the deadline comes first).
 pub(crate) async fn settled<T, F, Fut>(
     again: fn(&StoreError) -> bool,
     mut call: F,
@@ -121,7 +147,9 @@ where
         match call().await {
             Err(e) if again(&e) && attempt + 1 < SAME_TOKEN_ATTEMPTS => {
                 attempt += 1;
-                backoff(attempt).await;
+                if !backoff(attempt).await {
+                    return Err(e.into());
+                }
             }
             other => return Ok(other?),
         }
@@ -129,7 +157,8 @@ where
 }
 
 /// Runs `op(attempt)` until it succeeds, fails with a domain error, or has lost
-/// [`MAX_ATTEMPTS`] races. `attempt` starts at 0; allocators use it to spread out.
+/// [`MAX_ATTEMPTS`] races (or the deadline comes). `attempt` starts at 0; allocators use it
+/// to spread out.
 pub async fn retry<T, F, Fut>(mut op: F) -> ModelResult<T>
 where
     F: FnMut(u32) -> Fut,
@@ -140,13 +169,14 @@ where
         match op(attempt).await {
             Err(e) if lost_race(&e) => {
                 attempt += 1;
-                if attempt >= MAX_ATTEMPTS {
+                let cap = 2u64 << attempt.min(6);
+                let wait = Duration::from_millis(1 + fastrand::u64(0..cap));
+                if attempt >= MAX_ATTEMPTS || !pause(wait).await {
                     return Err(ModelError::Store(StoreError::Busy(format!(
-                        "gave up after {attempt} attempts lost to concurrent changes"
+                        "gave up after {attempt} attempts lost to concurrent changes or a \
+                         busy database"
                     ))));
                 }
-                let cap = 2u64 << attempt.min(6);
-                tokio::time::sleep(Duration::from_millis(1 + fastrand::u64(0..cap))).await;
             }
             other => return other,
         }

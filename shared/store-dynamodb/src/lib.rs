@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::BehaviorVersion;
+use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{KeysAndAttributes, PutRequest, ReturnValue, WriteRequest};
@@ -56,6 +57,15 @@ const BATCH_WRITE_CONCURRENCY: usize = 8;
 /// Rounds in a row that may write nothing (all items left unprocessed) before giving up.
 const BATCH_WRITE_MAX_STALLS: u32 = 8;
 
+/// How long the SDK waits for one attempt of a call: DynamoDB answers in milliseconds, so
+/// an attempt this slow is stuck, and the SDK's standard retry sends it again (a
+/// transaction with the same token, so it cannot apply twice).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long one call may take with the SDK's retries (3 attempts and their backoff): the
+/// longest a request can be kept waiting by a store call, which the HTTP layer keeps free
+/// before the Lambda function's deadline.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// An [`ItemStore`] on one DynamoDB table. Cheap to clone the client out of; share the
 /// store itself as `Arc<dyn ItemStore>`.
 #[derive(Debug, Clone)]
@@ -74,10 +84,18 @@ impl DynamoStore {
     }
 
     /// A store on `table`, with the client configured from the standard AWS environment
-    /// (region, credentials, and `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` for a
-    /// local endpoint).
+    /// (region, credentials, `AWS_MAX_ATTEMPTS` / `AWS_RETRY_MODE`, and
+    /// `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` for a local endpoint), and calls
+    /// bounded by [`ATTEMPT_TIMEOUT`] and [`CALL_TIMEOUT`].
     pub async fn from_env(table: impl Into<String>) -> Self {
-        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let timeouts = TimeoutConfig::builder()
+            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+            .operation_timeout(CALL_TIMEOUT)
+            .build();
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(timeouts)
+            .load()
+            .await;
         DynamoStore::new(Client::new(&config), table)
     }
 

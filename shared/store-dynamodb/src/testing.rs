@@ -5,8 +5,9 @@
 //! same tests against DynamoDB Local or AWS.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::Credentials;
@@ -61,8 +62,17 @@ pub async fn another_client(store: &DynamoStore) -> DynamoStore {
 /// runtime, and a client's connection pool keeps connections whose tasks live on the
 /// runtime that opened them. Reusing it from the next test fails with "runtime dropped the
 /// dispatch task". Loading the config from the environment takes well under a millisecond.
+///
+/// Timeouts are far longer than [`crate::ATTEMPT_TIMEOUT`]: the test moto answers one request
+/// at a time, so on a loaded machine a call can wait behind many others; and moto ignores
+/// transaction tokens, so a transaction sent again after a timeout, having committed in
+/// fact, would be refused there as if another client's change were in its way.
 async fn client() -> Client {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .operation_attempt_timeout(Duration::from_secs(30))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
     if std::env::var_os("AWS_REGION").is_none() {
         loader = loader.region(Region::new("us-east-1"));
     }
